@@ -1,0 +1,70 @@
+# Copyright 2026 The PACT-ROS Authors
+# SPDX-License-Identifier: Apache-2.0
+"""
+Locate robot descriptions (URDF/SRDF + meshes) and resolve ``package://`` URIs.
+
+Robots are named by URI. ``package://<pkg>/<path>`` is looked up in an ordered list of package
+search directories (each a folder that *contains* package folders); by default these are the
+ament index (when ROS is sourced) and the robots shipped by the ``example-robot-data`` wheel,
+which are addressed as ``package://example-robot-data/robots/<robot>_description/...``.
+"""
+
+import os
+import pathlib
+import sys
+from typing import Iterable, List, Optional
+
+PANDA_URDF = 'package://example-robot-data/robots/panda_description/urdf/panda.urdf'
+PANDA_SRDF = 'package://example-robot-data/robots/panda_description/srdf/panda.srdf'
+UR5_URDF = 'package://example-robot-data/robots/ur_description/urdf/ur5_robot.urdf'
+UR5_SRDF = 'package://example-robot-data/robots/ur_description/srdf/ur5.srdf'
+
+
+class RobotAssetError(FileNotFoundError):
+    """A robot description or mesh could not be found; the message says where it looked."""
+
+
+def example_robot_data_dirs() -> List[pathlib.Path]:
+    """Return the folders that contain ``example-robot-data`` (the wheel's cmeel prefix)."""
+    found = []
+    candidates = [pathlib.Path(entry or '.') / 'cmeel.prefix' / 'share' for entry in sys.path]
+    candidates += [pathlib.Path(prefix) / 'share'
+                   for prefix in os.environ.get('AMENT_PREFIX_PATH', '').split(os.pathsep)
+                   if prefix]
+    for share in candidates:
+        if (share / 'example-robot-data' / 'robots').is_dir() and share not in found:
+            found.append(share)
+    return found
+
+
+def default_package_dirs() -> List[pathlib.Path]:
+    """Return the default package search directories (ament prefixes, example-robot-data)."""
+    dirs = [pathlib.Path(prefix) / 'share'
+            for prefix in os.environ.get('AMENT_PREFIX_PATH', '').split(os.pathsep)
+            if prefix and (pathlib.Path(prefix) / 'share').is_dir()]
+    return dirs + [share for share in example_robot_data_dirs() if share not in dirs]
+
+
+def resolve_uri(uri: str, package_dirs: Optional[Iterable] = None,
+                relative_to: Optional[pathlib.Path] = None) -> pathlib.Path:
+    """Return the file a ``package://``, ``file://`` or plain (relative/absolute) URI names."""
+    if uri.startswith('package://'):
+        package, _, rest = uri[len('package://'):].partition('/')
+        searched = [pathlib.Path(d) for d in (package_dirs or default_package_dirs())]
+        for directory in searched:
+            candidate = directory / package / rest
+            if candidate.is_file():
+                return candidate
+        raise RobotAssetError(f'{uri}: not found in package directories '
+                              f'{[str(d) for d in searched]}')
+    path = pathlib.Path(uri[len('file://'):] if uri.startswith('file://') else uri)
+    if not path.is_absolute() and relative_to is not None:
+        path = pathlib.Path(relative_to) / path
+    if not path.is_file():
+        raise RobotAssetError(f'{uri}: no such file ({path})')
+    return path
+
+
+def read_description(uri: str, package_dirs: Optional[Iterable] = None) -> str:
+    """Return the text of a URDF/SRDF named by URI (see ``resolve_uri``)."""
+    return resolve_uri(uri, package_dirs).read_text(encoding='utf-8')

@@ -1,0 +1,65 @@
+# Copyright 2026 The PACT-ROS Authors
+# SPDX-License-Identifier: Apache-2.0
+"""The test-support pieces do what the other packages' tests rely on."""
+
+import os
+import pathlib
+import subprocess
+import sys
+
+from geometry_msgs.msg import PoseStamped
+from pact_testing.license_header import header_problems
+from pact_testing.message_fill import default_leaf_fields, fill_message, message_differences
+from pact_testing.ros_domain import reserve_domain_id
+from sensor_msgs.msg import Image, JointState
+from shape_msgs.msg import Plane
+
+
+def test_fill_is_deterministic_and_complete():
+    first, second = fill_message(JointState, seed=7), fill_message(JointState, seed=7)
+    assert message_differences(first, second) == []
+    assert default_leaf_fields(first) == []
+    assert len(first.name) >= 1 and len(first.position) >= 1
+
+
+def test_fill_covers_fixed_arrays_and_bytes():
+    plane = fill_message(Plane, seed=3)
+    assert plane.coef.shape == (4,) and all(value != 0.0 for value in plane.coef)
+    image = fill_message(Image, seed=3)
+    assert len(image.data) >= 1 and default_leaf_fields(image) == []
+
+
+def test_differences_name_the_changed_leaf():
+    expected = fill_message(PoseStamped, seed=1)
+    actual = fill_message(PoseStamped, seed=1)
+    actual.pose.position.y += 0.5
+    assert message_differences(expected, actual) == [
+        f'PoseStamped.pose.position.y: {actual.pose.position.y!r} != '
+        f'{expected.pose.position.y!r}']
+    assert message_differences(expected, fill_message(PoseStamped, seed=2)) != []
+
+
+def test_domain_reservations_are_exclusive_across_processes(tmp_path):
+    mine = reserve_domain_id(tmp_path)
+    code = ('import sys; from pact_testing.ros_domain import reserve_domain_id; '
+            'print(reserve_domain_id(sys.argv[1]))')
+    others = {int(subprocess.check_output([sys.executable, '-c', code, str(tmp_path)],
+                                          env=dict(os.environ)).decode())
+              for _ in range(3)}
+    assert mine not in others
+    # The children exited, so their locks were released: they may share one id among them.
+    assert 100 <= mine <= 232 and all(100 <= other <= 232 for other in others)
+
+
+def test_this_process_is_isolated():
+    assert 100 <= int(os.environ['ROS_DOMAIN_ID']) <= 232
+    assert os.environ['ROS_AUTOMATIC_DISCOVERY_RANGE'] == 'LOCALHOST'
+
+
+def test_license_header_check(tmp_path):
+    good = tmp_path / 'good.py'
+    good.write_text('# Copyright 2026 Someone\n# SPDX-License-Identifier: Apache-2.0\n"""x."""\n')
+    bad = tmp_path / 'bad.py'
+    bad.write_text('"""No header."""\n')
+    assert header_problems(good) == []
+    assert len(header_problems(pathlib.Path(bad))) == 2
