@@ -25,10 +25,12 @@ import xml.etree.ElementTree as ElementTree
 
 import numpy as np
 from pact_constraints.core import link_geometry
+from pact_constraints.core.config import GEOMETRY_MODES
 from pact_constraints.core.robot_assets import default_package_dirs, read_description
 import pinocchio as pin
 
-GEOMETRY_MODES = ('exact', 'convex', 'capsule')
+__all__ = ['GEOMETRY_MODES', 'RobotGeometry', 'RobotModel', 'RobotModelError',
+           'load_robot_model']
 
 
 class RobotModelError(ValueError):
