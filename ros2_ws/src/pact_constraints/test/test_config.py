@@ -5,7 +5,7 @@
 import pathlib
 
 from pact_constraints.core.config import (
-    CONSTRAINT_NAMES, config_from_dict, config_from_yaml_text, ConstraintConfigError,
+    config_from_dict, config_from_yaml_text, CONSTRAINT_NAMES, ConstraintConfigError,
     default_config, default_config_path, load_constraint_config)
 import pytest
 
