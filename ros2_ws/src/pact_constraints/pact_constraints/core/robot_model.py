@@ -127,7 +127,7 @@ class RobotModel:
         dirs = [str(d) for d in (package_dirs if package_dirs is not None
                                  else default_package_dirs())]
         try:
-            self._collision = pin.buildGeomFromUrdfString(
+            self.collision_model = pin.buildGeomFromUrdfString(
                 self.model, urdf, pin.GeometryType.COLLISION, package_dirs=dirs)
         except (RuntimeError, ValueError, OSError) as error:
             raise RobotModelError(f'URDF collision geometry: {error}') from error
@@ -212,8 +212,16 @@ class RobotModel:
         return [f.name for f in bodies if f.parentJoint == deepest][-1]
 
     def _default_gripper_joint(self) -> Optional[str]:
-        for name, joint_id in zip(self.joint_names, self._actuated_ids, strict=True):
-            if self.model.joints[joint_id].shortname().startswith('JointModelP'):
+        """Return the prismatic joint leading mimic joints, else one named finger/gripper."""
+        leaders = {mimic.leader for mimic in self.mimic_joints}
+        pairs = zip(self.joint_names, self._actuated_ids, strict=True)
+        prismatic = [name for name, joint_id in pairs
+                     if self.model.joints[joint_id].shortname().startswith('JointModelP')]
+        for name in prismatic:
+            if name in leaders:
+                return name
+        for name in prismatic:
+            if 'finger' in name or 'gripper' in name:
                 return name
         return None
 
@@ -286,7 +294,7 @@ class RobotModel:
     def _link_vertices(self) -> Dict[str, Tuple[int, np.ndarray]]:
         """Return {link: (parent joint id, vertices in the parent joint frame)}."""
         links: Dict[str, Tuple[int, list]] = {}
-        for obj in self._collision.geometryObjects:
+        for obj in self.collision_model.geometryObjects:
             link = self.model.frames[obj.parentFrame].name
             vertices = link_geometry.geometry_vertices(obj.geometry, obj.meshPath, obj.meshScale)
             placed = vertices @ obj.placement.rotation.T + obj.placement.translation
@@ -296,7 +304,7 @@ class RobotModel:
     def _build_geometries(self, mode: str) -> List[RobotGeometry]:
         if mode == 'exact':
             bodies = []
-            for obj in self._collision.geometryObjects:
+            for obj in self.collision_model.geometryObjects:
                 link = self.model.frames[obj.parentFrame].name
                 vertices = link_geometry.geometry_vertices(
                     obj.geometry, obj.meshPath, obj.meshScale)
