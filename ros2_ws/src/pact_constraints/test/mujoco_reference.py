@@ -56,7 +56,7 @@ class MujocoRobot:
             yield geom, body, mesh
 
     def distance(self, geom_a: int, geom_b: int) -> float:
-        """Return the signed distance (m) MuJoCo measures between two geoms (meshes as hulls)."""
+        """Return the signed gap in m that MuJoCo measures between two geoms (meshes as hulls)."""
         fromto = np.zeros(6)
         return float(mujoco.mj_geomDistance(self.model, self.data, geom_a, geom_b, 10.0,
                                             fromto))

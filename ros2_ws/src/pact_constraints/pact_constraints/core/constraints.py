@@ -52,7 +52,7 @@ class TermResult:
 
     @property
     def violated(self) -> bool:
-        """Return True when the constraint is violated (c_k > 0)."""
+        """Return True when c_k > 0, i.e. the constraint is violated."""
         return self.value > 0.0
 
 
