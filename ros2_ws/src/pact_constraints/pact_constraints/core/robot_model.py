@@ -164,14 +164,14 @@ class RobotModel:
         self.velocity_limit = np.array([model.velocityLimit[i] for i in v_index])
         # Tangent map: dq_tangent = tangent_map @ d(positions); offsets for mimic followers.
         self.tangent_map = np.zeros((model.nv, len(ids)))
-        self._mimic_offsets = np.zeros(model.nv)
+        self.mimic_offsets = np.zeros(model.nv)
         for column, joint_id in enumerate(ids):
             self.tangent_map[model.joints[joint_id].idx_v, column] = 1.0
         for mimic in self.mimic_joints:
             leader = names.index(mimic.leader)
             row = model.joints[model.getJointId(mimic.joint)].idx_v
             self.tangent_map[row, leader] = mimic.multiplier
-            self._mimic_offsets[row] = mimic.offset
+            self.mimic_offsets[row] = mimic.offset
         self._continuous = [model.joints[j].nq == 2 for j in range(1, model.njoints)]
 
     def joint_index(self, name: str) -> int:
@@ -187,7 +187,7 @@ class RobotModel:
         if positions.shape != (len(self.joint_names),):
             raise ValueError(f'expected {len(self.joint_names)} joint positions '
                              f'({self.joint_names}), got {positions.shape[0]}')
-        tangent = self.tangent_map @ positions + self._mimic_offsets
+        tangent = self.tangent_map @ positions + self.mimic_offsets
         if not any(self._continuous):
             return tangent
         q = np.zeros(self.model.nq)
