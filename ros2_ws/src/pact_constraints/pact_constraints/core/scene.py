@@ -67,7 +67,7 @@ class Shape:
     scene frame, solid where normal . p <= offset; ``mesh``: ``uri`` and per-axis ``scale``.
     """
 
-    type: str  # noqa: A003 (the scene YAML key it mirrors)
+    type: str  # noqa: A003 (the YAML key; kept for every package that reads scenes)
     size: Tuple[float, float, float] = (0.0, 0.0, 0.0)
     radius: float = 0.0
     length: float = 0.0

@@ -1,0 +1,163 @@
+# Copyright 2026 The PACT-ROS Authors
+# SPDX-License-Identifier: Apache-2.0
+"""
+Exact distances robot<->scene and robot<->robot with coal, with a bounding-sphere broad phase.
+
+``DistanceQuery.measure`` places every robot collision body at the current joint positions
+(Pinocchio FK), computes lower bounds of every pair distance from bounding spheres, and runs
+coal's narrow phase on pairs in increasing lower-bound order: all pairs whose bound is below
+``cutoff`` (these can carry a cost), and then on until the bound exceeds the smallest exact
+distance found, so the reported minimum is exact. Signed distances are negative in
+penetration. Witness points are in the root (scene) frame and the unit ``normal`` points from
+the robot witness point towards the other body, so that distance = normal . (p_other - p_robot).
+Robot bodies fixed to the root (e.g. the base link bolted to a table) are not checked against
+the scene: their distance never changes and they usually touch their mount.
+"""
+
+from dataclasses import dataclass
+from typing import List, Optional, Sequence
+
+import coal
+import numpy as np
+from pact_constraints.core.robot_model import RobotGeometry, RobotModel
+from pact_constraints.core.scene_geometry import SceneBody, to_coal_transform
+
+
+@dataclass
+class PairDistance:
+    """
+    Signed distance (m) between a robot body and another body (scene or robot).
+
+    ``robot_body``/``other_body`` index ``DistanceQuery.robot_bodies`` and
+    ``DistanceQuery.scene_bodies`` (or ``robot_bodies`` again for self pairs).
+    """
+
+    distance: float
+    point_robot: np.ndarray
+    point_other: np.ndarray
+    normal: np.ndarray
+    robot_body: int
+    other_body: int
+    robot_link: str
+    other_name: str
+
+
+class DistanceQuery:
+    """Distance queries of one robot geometry mode against one scene (see module docstring)."""
+
+    def __init__(self, robot: RobotModel, mode: str, scene: Sequence[SceneBody]):
+        """Prepare coal functors for every robot<->scene and self-collision pair."""
+        self.robot = robot
+        self.mode = mode
+        self.robot_bodies: List[RobotGeometry] = robot.geometries(mode)
+        self.scene_bodies: List[SceneBody] = list(scene)
+        self.self_pairs = np.array(robot.self_collision_pairs(mode), dtype=int).reshape(-1, 2)
+        self._request = coal.DistanceRequest()
+        self._request.enable_signed_distance = True
+        self._request.gjk_tolerance = 1e-9
+        self._scene_functors = [[coal.ComputeDistance(body.shape, other.shape)
+                                 for other in self.scene_bodies] for body in self.robot_bodies]
+        self._self_functors = [coal.ComputeDistance(self.robot_bodies[i].shape,
+                                                    self.robot_bodies[j].shape)
+                               for i, j in self.self_pairs]
+        self._local_centres = np.array([b.centre for b in self.robot_bodies]).reshape(-1, 3)
+        self._radii = np.array([b.radius for b in self.robot_bodies])
+        self._joint_ids = np.array([b.joint_id for b in self.robot_bodies], dtype=int)
+        self._scene_centres = np.array([b.centre for b in self.scene_bodies]).reshape(-1, 3)
+        self._scene_radii = np.array([b.radius for b in self.scene_bodies])
+        self._planes = [b.plane for b in self.scene_bodies]
+        self.body_transforms: Optional[np.ndarray] = None
+        self._coal_transforms: list = []
+
+    def place(self, positions) -> np.ndarray:
+        """Run FK at actuated ``positions``; return robot body transforms (N x 4 x 4, root)."""
+        data = self.robot.forward(positions)
+        joints = np.array([data.oMi[j].homogeneous for j in range(self.robot.model.njoints)])
+        placements = np.array([b.placement for b in self.robot_bodies])
+        transforms = joints[self._joint_ids] @ placements
+        self.body_transforms = transforms
+        self._coal_transforms = [to_coal_transform(t) for t in transforms]
+        rotations = joints[self._joint_ids, :3, :3]
+        self._world_centres = (np.einsum('nij,nj->ni', rotations, self._local_centres)
+                               + joints[self._joint_ids, :3, 3])
+        return transforms
+
+    def _narrow(self, functor, transform_a, transform_b):
+        result = coal.DistanceResult()
+        distance = functor(transform_a, transform_b, self._request, result)
+        point_a = np.array(result.getNearestPoint1())
+        point_b = np.array(result.getNearestPoint2())
+        normal = np.array(result.normal)
+        norm = np.linalg.norm(normal)
+        normal = normal / norm if norm > 1e-12 else np.zeros(3)
+        return float(distance), point_a, point_b, normal
+
+    def scene_lower_bounds(self) -> np.ndarray:
+        """Return lower bounds (robot bodies x scene bodies, m) of the pair distances."""
+        if not self.scene_bodies:
+            return np.zeros((len(self.robot_bodies), 0))
+        gaps = np.linalg.norm(self._world_centres[:, None, :] - self._scene_centres[None],
+                              axis=2)
+        bounds = gaps - self._radii[:, None] - self._scene_radii[None]
+        for column, plane in enumerate(self._planes):
+            if plane is not None:
+                bounds[:, column] = self._world_centres @ plane[0] - plane[1] - self._radii
+        bounds[self._joint_ids == 0] = np.inf
+        return bounds
+
+    def self_lower_bounds(self) -> np.ndarray:
+        """Return lower bounds (one per self pair, m) of the self-collision distances."""
+        if len(self.self_pairs) == 0:
+            return np.zeros(0)
+        first, second = self.self_pairs[:, 0], self.self_pairs[:, 1]
+        gaps = np.linalg.norm(self._world_centres[first] - self._world_centres[second], axis=1)
+        return gaps - self._radii[first] - self._radii[second]
+
+    def scene_distances(self, cutoff: float) -> List[PairDistance]:
+        """
+        Return exact robot<->scene distances of every pair that may be closer than ``cutoff``.
+
+        The pair with the smallest distance is always included (first in the list).
+        Call ``place`` first.
+        """
+        bounds = self.scene_lower_bounds()
+        order = np.argsort(bounds, axis=None)
+        found: List[PairDistance] = []
+        best = np.inf
+        for flat in order:
+            body, other = np.unravel_index(flat, bounds.shape)
+            if bounds[body, other] >= max(cutoff, best):
+                break
+            distance, point_robot, point_other, normal = self._narrow(
+                self._scene_functors[body][other], self._coal_transforms[body],
+                self.scene_bodies[other].coal_transform)
+            found.append(PairDistance(distance, point_robot, point_other, normal, int(body),
+                                      int(other), self.robot_bodies[body].link,
+                                      self.scene_bodies[other].name))
+            best = min(best, distance)
+        return _smallest_first(found)
+
+    def self_distances(self, cutoff: float) -> List[PairDistance]:
+        """Return exact self-collision distances of pairs that may be closer than ``cutoff``."""
+        bounds = self.self_lower_bounds()
+        found: List[PairDistance] = []
+        best = np.inf
+        for index in np.argsort(bounds):
+            if bounds[index] >= max(cutoff, best):
+                break
+            first, second = self.self_pairs[index]
+            distance, point_a, point_b, normal = self._narrow(
+                self._self_functors[index], self._coal_transforms[first],
+                self._coal_transforms[second])
+            found.append(PairDistance(distance, point_a, point_b, normal, int(first),
+                                      int(second), self.robot_bodies[first].link,
+                                      self.robot_bodies[second].link))
+            best = min(best, distance)
+        return _smallest_first(found)
+
+
+def _smallest_first(found: List[PairDistance]) -> List[PairDistance]:
+    if not found:
+        return found
+    smallest = min(range(len(found)), key=lambda index: found[index].distance)
+    return [found[smallest]] + found[:smallest] + found[smallest + 1:]

@@ -1,0 +1,252 @@
+# Copyright 2026 The PACT-ROS Authors
+# SPDX-License-Identifier: Apache-2.0
+"""
+Training path: batched, differentiable constraint costs of action chunks in torch.
+
+This is the interface the trainer (PACT's implicit safe teacher) calls to get
+∇_chunk Σ_k λ_k c_k(s, a) for a batch of denoised chunks â_0.
+
+Usage::
+
+    robot = load_robot_model(PANDA_URDF, PANDA_SRDF)
+    costs = TorchConstraintCosts(robot, scene, default_config(),
+                                 action_joints=[f'panda_joint{i}' for i in range(1, 8)]
+                                 + ['panda_finger_joint1'], dt=0.1, device='cuda')
+    chunks = a0_hat.requires_grad_()            # (B, H, D): absolute targets, rad / m
+    out = costs(chunks, current_positions)       # current_positions: (B, D), same joints
+    out.total.sum().backward()                   # chunks.grad: d total / d chunk
+    out.costs['clearance']                       # (B,) per constraint, also in out.costs
+
+Inputs (all torch tensors on any device; converted to the module's dtype/device):
+
+- ``chunks`` (B, H, D): rows ``dt`` s apart, columns in ``action_joints`` order.
+- ``current_positions`` (B, D): joint positions when the chunk starts (first velocity row).
+- ``keypoints`` (B, K, 3), optional: object keypoints in the scene frame (m) for
+  ``grasp_approach``; default: the scene objects' configured keypoint; ``keypoint_mask``
+  (B, K) bool marks the valid ones.
+- ``scenes``: at construction one ``Scene`` or B scenes with the same obstacles in order
+  (per-sample poses); replace later with ``set_scenes``.
+
+Output ``ChunkCosts``: ``costs[name]`` (B,) for each active constraint, ``total`` (B,) =
+Σ_k weight_k c_k, and ``min_clearance`` (B,) (detached; +inf without obstacles).
+
+The costs are the exact path's (``constraints.py``) with the robot as capsules (the
+``capsule`` geometry mode: one capsule per link fitted around its collision geometry,
+enclosing it): per chunk, position terms are summed over the H rows, velocity over rows and
+joints, each element through the same hinge/smooth penalty. Agreement with
+``ConstraintEvaluator`` in capsule mode is to 1e-5 (float64, separated bodies; tested);
+against the mesh geometry capsules are conservative (distances smaller by at most the
+capsule's padding, a few cm on the Panda). In penetration box/cylinder distances are the
+depth of the deepest capsule-axis point (see ``torch_geometry``). Joints not in
+``action_joints`` are held at ``held_positions``.
+"""
+
+from dataclasses import dataclass
+from typing import Dict, Optional, Sequence, Union
+
+import numpy as np
+from pact_constraints.core import torch_geometry as geometry
+from pact_constraints.core.config import ConstraintConfig
+from pact_constraints.core.penalty import torch_penalty
+from pact_constraints.core.robot_model import RobotModel
+from pact_constraints.core.scene import Scene
+from pact_constraints.core.torch_kinematics import TorchKinematics
+from pact_constraints.core.torch_obstacles import ObstacleTensors
+import torch
+
+
+@dataclass
+class ChunkCosts:
+    """Per-sample costs: ``costs[name]`` (B,), weighted ``total`` (B,), ``min_clearance`` (B,)."""
+
+    costs: Dict[str, torch.Tensor]
+    total: torch.Tensor
+    min_clearance: torch.Tensor
+
+
+class TorchConstraintCosts:
+    """Batched differentiable constraint costs of action chunks (see module docstring)."""
+
+    def __init__(self, robot: RobotModel, scenes: Union[Scene, Sequence[Scene]],
+                 config: ConstraintConfig, action_joints: Optional[Sequence[str]] = None,
+                 dt: float = 0.1, device='cpu', dtype=torch.float32,
+                 held_positions=None, package_dirs=None, scene_dir=None):
+        """Copy kinematics, capsules, limits and obstacles to ``device``."""
+        if dt <= 0:
+            raise ValueError(f'dt must be > 0, got {dt}')
+        self.robot, self.config, self.dt = robot, config, float(dt)
+        self.device, self.dtype = torch.device(device), dtype
+        self.action_joints = list(action_joints or robot.joint_names)
+        self.columns = [robot.joint_index(name) for name in self.action_joints]
+        self.kinematics = TorchKinematics(robot, self.device, dtype)
+        bodies = robot.geometries('capsule')
+        self.capsule_joint = torch.as_tensor([b.joint_id for b in bodies], device=self.device)
+        self.capsule_a = self._tensor([b.capsule.a for b in bodies])
+        self.capsule_b = self._tensor([b.capsule.b for b in bodies])
+        self.capsule_radius = self._tensor([b.capsule.radius for b in bodies])
+        self.moving = self.capsule_joint != 0
+        pairs = np.array(robot.self_collision_pairs('capsule'), dtype=int).reshape(-1, 2)
+        self.self_pairs = torch.as_tensor(pairs, device=self.device)
+        self.lower, self.upper = self._tensor(robot.lower), self._tensor(robot.upper)
+        self.velocity_bound = self._tensor(config.velocity_scale * robot.velocity_limit)
+        span = robot.upper - robot.lower
+        self.joint_margin = self._tensor(np.minimum(config.term('joint_position').margin,
+                                                    0.25 * span))
+        limited = np.isfinite(span) & (span < 1e6)
+        gripper = config.gripper_joint or robot.gripper_joint
+        self.gripper_index = None if gripper in (None, '', 'none') else robot.joint_index(gripper)
+        if self.gripper_index is not None:
+            limited[self.gripper_index] = False
+        self.limited = torch.as_tensor(limited, device=self.device)
+        self.tool_frame = config.tool_frame or robot.default_tool_frame
+        robot.frame_id(self.tool_frame)
+        held = np.clip(np.zeros(len(robot.joint_names)), robot.lower, robot.upper) \
+            if held_positions is None else np.asarray(held_positions, dtype=float)
+        self.held = self._tensor(held)
+        faces = [(n, o) for n, o in config.workspace.half_spaces]
+        if config.workspace.box_min is not None:
+            for axis in range(3):
+                faces.append((tuple(np.eye(3)[axis]), config.workspace.box_max[axis]))
+                faces.append((tuple(-np.eye(3)[axis]), -config.workspace.box_min[axis]))
+        self.face_normals = self._tensor(np.array([f[0] for f in faces]).reshape(-1, 3))
+        self.face_offsets = self._tensor(np.array([f[1] for f in faces]))
+        self._package_dirs, self._scene_dir = package_dirs, scene_dir
+        self.set_scenes(scenes)
+
+    def _tensor(self, array) -> torch.Tensor:
+        return torch.as_tensor(np.asarray(array, dtype=float), dtype=self.dtype,
+                               device=self.device)
+
+    def set_scenes(self, scenes: Union[Scene, Sequence[Scene]]):
+        """Replace the obstacles (one shared scene or B per-sample scenes) and keypoints."""
+        self.obstacles = ObstacleTensors.from_scenes(
+            scenes, self.config.include_objects_in_clearance, self._package_dirs,
+            self._scene_dir, self.device, self.dtype)
+        scene_list = [scenes] if isinstance(scenes, Scene) else list(scenes)
+        name = self.config.grasp_approach.keypoint
+        per_scene = [[item.keypoint_in_scene(name) for item in scene.objects
+                      if name in item.keypoints] for scene in scene_list]
+        count = max(len(points) for points in per_scene)
+        padded = np.zeros((len(scene_list), count, 3))
+        mask = np.zeros((len(scene_list), count), dtype=bool)
+        for index, points in enumerate(per_scene):
+            padded[index, :len(points)] = np.array(points).reshape(-1, 3)
+            mask[index, :len(points)] = True
+        self.scene_keypoints = self._tensor(padded)
+        self.scene_keypoint_mask = torch.as_tensor(mask, device=self.device)
+
+    def _penalty(self, name: str, violation: torch.Tensor) -> torch.Tensor:
+        term = self.config.term(name)
+        return torch_penalty(violation, term.penalty, term.smooth_width)
+
+    def __call__(self, chunks: torch.Tensor, current_positions: torch.Tensor,
+                 keypoints: Optional[torch.Tensor] = None,
+                 keypoint_mask: Optional[torch.Tensor] = None) -> ChunkCosts:
+        """Return the costs of a batch of chunks (B, H, D); see module docstring."""
+        chunks = chunks.to(self.device, self.dtype)
+        if chunks.dim() != 3 or chunks.shape[-1] != len(self.columns):
+            raise ValueError(f'chunks must be (B, H, {len(self.columns)}), got '
+                             f'{tuple(chunks.shape)}')
+        batch, horizon, _ = chunks.shape
+        current = current_positions.to(self.device, self.dtype).reshape(batch, -1)
+        rows = self.held.expand(batch, horizon, -1).clone()
+        rows[:, :, self.columns] = chunks
+        start = self.held.expand(batch, -1).clone()
+        start[:, self.columns] = current
+        active = self.config.active
+        costs: Dict[str, torch.Tensor] = {}
+        min_clearance = torch.full((batch,), float('inf'), dtype=self.dtype, device=self.device)
+        flat = rows.reshape(batch * horizon, -1)
+        needs_pose = {'clearance', 'self_collision', 'workspace', 'grasp_approach'} & set(active)
+        if needs_pose:
+            rotations, translations = self.kinematics.joint_poses(flat)
+        if 'clearance' in active or 'self_collision' in active:
+            a, b = self._capsules(rotations, translations, batch, horizon)
+        if 'clearance' in active:
+            costs['clearance'], min_clearance = self._clearance(a, b, batch)
+        if 'self_collision' in active:
+            costs['self_collision'] = self._self_collision(a, b)
+        if 'joint_position' in active:
+            below, above = rows - self.lower, self.upper - rows
+            cost = self._penalty('joint_position', self.joint_margin - torch.minimum(below, above))
+            costs['joint_position'] = (cost * self.limited).sum((1, 2))
+        if 'joint_velocity' in active:
+            previous = torch.cat([start[:, None], rows[:, :-1]], dim=1)
+            speed = ((rows - previous) / self.dt).abs()
+            margin = self.config.term('joint_velocity').margin
+            costs['joint_velocity'] = self._penalty(
+                'joint_velocity', margin - (self.velocity_bound - speed)).sum((1, 2))
+        if 'workspace' in active or 'grasp_approach' in active:
+            frame = self.robot.model.frames[self.robot.frame_id(self.tool_frame)]
+            local_r = self._tensor(frame.placement.rotation)
+            local_t = self._tensor(frame.placement.translation)
+            parent_r = rotations[:, frame.parentJoint]
+            tool_r = (parent_r @ local_r).reshape(batch, horizon, 3, 3)
+            tool_t = (translations[:, frame.parentJoint] + parent_r @ local_t).reshape(
+                batch, horizon, 3)
+        if 'workspace' in active:
+            costs['workspace'] = self._workspace(tool_t)
+        if 'grasp_approach' in active:
+            costs['grasp_approach'] = self._grasp(rows, tool_r, tool_t, keypoints, keypoint_mask)
+        total = sum(self.config.term(name).weight * value for name, value in costs.items())
+        if not costs:
+            total = torch.zeros(batch, dtype=self.dtype, device=self.device)
+        return ChunkCosts(costs, total, min_clearance)
+
+    def _capsules(self, rotations, translations, batch, horizon):
+        joint_r = rotations[:, self.capsule_joint]            # N, C, 3, 3
+        joint_t = translations[:, self.capsule_joint]         # N, C, 3
+        a = (joint_r @ self.capsule_a[..., None])[..., 0] + joint_t
+        b = (joint_r @ self.capsule_b[..., None])[..., 0] + joint_t
+        shape = (batch, horizon, -1, 3)
+        return a.reshape(shape), b.reshape(shape)
+
+    def _clearance(self, a, b, batch):
+        term = self.config.term('clearance')
+        distances = self.obstacles.capsule_distances(a[:, :, self.moving], b[:, :, self.moving],
+                                                     self.capsule_radius[self.moving])
+        if distances is None:
+            zero = torch.zeros(batch, dtype=self.dtype, device=self.device)
+            return zero, torch.full_like(zero, float('inf'))
+        cost = self._penalty('clearance', term.margin - distances).sum((1, 2, 3))
+        return cost, distances.detach().amin((1, 2, 3))
+
+    def _self_collision(self, a, b):
+        term = self.config.term('self_collision')
+        if len(self.self_pairs) == 0:
+            return torch.zeros(a.shape[0], dtype=self.dtype, device=self.device)
+        first, second = self.self_pairs[:, 0], self.self_pairs[:, 1]
+        distance = geometry.segment_segment_distance(
+            a[:, :, first], b[:, :, first], a[:, :, second], b[:, :, second])
+        distance = distance - self.capsule_radius[first] - self.capsule_radius[second]
+        return self._penalty('self_collision', term.margin - distance).sum((1, 2))
+
+    def _workspace(self, tool_t):
+        if len(self.face_offsets) == 0:
+            return torch.zeros(tool_t.shape[0], dtype=self.dtype, device=self.device)
+        slack = self.face_offsets - tool_t @ self.face_normals.T
+        margin = self.config.term('workspace').margin
+        return self._penalty('workspace', margin - slack).sum((1, 2))
+
+    def _grasp(self, rows, tool_r, tool_t, keypoints, keypoint_mask):
+        batch = rows.shape[0]
+        if keypoints is None:
+            keypoints = self.scene_keypoints.expand(batch, -1, -1)
+            keypoint_mask = self.scene_keypoint_mask.expand(batch, -1)
+        keypoints = keypoints.to(self.device, self.dtype)
+        if self.gripper_index is None or keypoints.shape[1] == 0:
+            return torch.zeros(batch, dtype=self.dtype, device=self.device)
+        settings = self.config.grasp_approach
+        low, high = self.lower[self.gripper_index], self.upper[self.gripper_index]
+        is_open = (rows[:, :, self.gripper_index] >= low + settings.open_fraction * (high - low))
+        offset = keypoints[:, None] - tool_t[:, :, None]                 # B, H, K, 3
+        axis = tool_r[..., 2][:, :, None]                                 # B, H, 1, 3
+        along = (offset * axis).sum(-1, keepdim=True)
+        lateral = torch.sqrt(((offset - along * axis) ** 2).sum(-1) + 1e-18)
+        distance = torch.sqrt((offset ** 2).sum(-1) + 1e-18)
+        gate = torch.clamp(1.0 - distance / settings.activation_radius, min=0.0)
+        margin = self.config.term('grasp_approach').margin
+        cost = gate * self._penalty('grasp_approach', lateral - margin)
+        if keypoint_mask is not None:
+            cost = cost * keypoint_mask.to(self.device)[:, None].to(self.dtype)
+        return (cost * is_open[..., None].to(self.dtype)).sum((1, 2))

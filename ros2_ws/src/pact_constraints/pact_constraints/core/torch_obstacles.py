@@ -1,0 +1,147 @@
+# Copyright 2026 The PACT-ROS Authors
+# SPDX-License-Identifier: Apache-2.0
+"""
+Scene obstacles as batched torch tensors, and capsule<->obstacle signed distances.
+
+``ObstacleTensors.from_scenes`` takes one ``Scene`` (shared by the whole batch) or a list of B
+scenes with the same obstacles in the same order (poses and sizes may differ per sample, e.g.
+randomised episodes). Tensors have a leading scene dimension S (1 or B). Supported: half-space,
+sphere, capsule, box, cylinder; a mesh obstacle is replaced by its oriented bounding box
+(trimesh), which encloses it (conservative). Frame: the scene frame; units: m.
+"""
+
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Union
+
+import numpy as np
+from pact_constraints.core import torch_geometry as geometry
+from pact_constraints.core.robot_assets import resolve_uri
+from pact_constraints.core.scene import Scene, SceneError
+import torch
+import trimesh
+
+_TYPES = ('half_space', 'sphere', 'capsule', 'box', 'cylinder')
+
+
+def _obstacle_entries(scene: Scene, include_objects: bool, package_dirs, base_dir):
+    """Return (name, type, rotation 3x3, translation 3, parameters dict) per obstacle."""
+    items = list(scene.obstacles) + (list(scene.objects) if include_objects else [])
+    entries = []
+    for item in items:
+        shape, pose = item.shape, item.pose
+        rotation, translation = pose.rotation, pose.position
+        if shape.type == 'mesh':
+            try:
+                mesh = trimesh.load(str(resolve_uri(shape.uri, package_dirs, base_dir)),
+                                    force='mesh')
+            except (OSError, ValueError) as error:
+                raise SceneError(f'mesh {shape.uri!r}: {error}') from error
+            mesh.apply_scale(np.asarray(shape.scale))
+            box = mesh.bounding_box_oriented
+            local = np.asarray(box.primitive.transform)
+            rotation = rotation @ local[:3, :3]
+            translation = pose.position + pose.rotation @ local[:3, 3]
+            entries.append((item.name, 'box', rotation, translation,
+                            {'half': np.asarray(box.primitive.extents) / 2}))
+            continue
+        parameters = {
+            'half_space': lambda s: {'normal': np.asarray(s.normal), 'offset': s.offset},
+            'sphere': lambda s: {'radius': s.radius},
+            'capsule': lambda s: {'radius': s.radius, 'half_length': s.length / 2},
+            'box': lambda s: {'half': np.asarray(s.size) / 2},
+            'cylinder': lambda s: {'radius': s.radius, 'half_length': s.length / 2},
+        }[shape.type](shape)
+        entries.append((item.name, shape.type, rotation, translation, parameters))
+    return entries
+
+
+@dataclass
+class ObstacleTensors:
+    """Per type, stacked obstacle parameters with a leading scene dimension S (1 or B)."""
+
+    names: List[str]
+    tensors: dict
+
+    @classmethod
+    def from_scenes(cls, scenes: Union[Scene, Sequence[Scene]], include_objects: bool = False,
+                    package_dirs=None, base_dir=None, device='cpu', dtype=torch.float32
+                    ) -> 'ObstacleTensors':
+        """Stack the obstacles of one scene or of B structurally identical scenes."""
+        scenes = [scenes] if isinstance(scenes, Scene) else list(scenes)
+        if not scenes:
+            raise SceneError('no scene given')
+        per_scene = [_obstacle_entries(s, include_objects, package_dirs, base_dir)
+                     for s in scenes]
+        layout = [(name, kind) for name, kind, *_ in per_scene[0]]
+        for index, entries in enumerate(per_scene[1:], start=1):
+            if [(name, kind) for name, kind, *_ in entries] != layout:
+                raise SceneError(f'scene {index} has other obstacles than scene 0 '
+                                 f'(batched scenes must list the same obstacles in order)')
+        names, tensors = [], {}
+        for kind in _TYPES:
+            columns = [i for i, (_, k) in enumerate(layout) if k == kind]
+            names += [layout[i][0] for i in columns]
+            if not columns:
+                continue
+
+            def stack(getter, columns=columns):
+                values = [[getter(entries[i]) for i in columns] for entries in per_scene]
+                return torch.as_tensor(np.array(values, dtype=float), dtype=dtype,
+                                       device=device)
+            keys = per_scene[0][columns[0]][4]
+            tensors[kind] = {'rotation': stack(lambda e: e[2]),
+                             'translation': stack(lambda e: e[3])}
+            tensors[kind].update({key: stack(lambda e, key=key: e[4][key]) for key in keys})
+        return cls(names, tensors)
+
+    def capsule_distances(self, a: torch.Tensor, b: torch.Tensor,
+                          radius: torch.Tensor) -> Optional[torch.Tensor]:
+        """
+        Return signed distances (S', H, C, O) from robot capsules to every obstacle.
+
+        ``a``, ``b``: capsule end points (B, H, C, 3) in the scene frame; ``radius``: (C,).
+        Obstacles broadcast over B when S == 1. Column order is ``names``.
+        """
+        columns = []
+        a5, b5 = a[:, :, :, None, :], b[:, :, :, None, :]
+        for kind in _TYPES:
+            if kind not in self.tensors:
+                continue
+            t = self.tensors[kind]
+            rotation = t['rotation'][:, None, None]          # S, 1, 1, O, 3, 3
+            translation = t['translation'][:, None, None]    # S, 1, 1, O, 3
+            if kind == 'half_space':
+                normal = t['normal'][:, None, None]
+                offset = t['offset'][:, None, None]
+                heights = torch.minimum((a5 * normal).sum(-1), (b5 * normal).sum(-1))
+                distance = heights - offset
+            elif kind == 'sphere':
+                distance = geometry.segment_point_distance(a5, b5, translation) - \
+                    t['radius'][:, None, None]
+            elif kind == 'capsule':
+                axis = rotation[..., :, 2] * t['half_length'][:, None, None, :, None]
+                distance = geometry.segment_segment_distance(
+                    a5, b5, translation - axis, translation + axis) - \
+                    t['radius'][:, None, None]
+            else:
+                distance = geometry.segment_convex_distance(
+                    a5, b5, _SignedDistance(kind, t, rotation, translation))
+            columns.append(distance - radius[:, None])
+        if not columns:
+            return None
+        return torch.cat(columns, dim=-1)
+
+
+class _SignedDistance:
+    """Signed distance (m) of scene-frame points to stacked boxes or cylinders."""
+
+    def __init__(self, kind: str, parameters: dict, rotation, translation):
+        self.kind, self.rotation, self.translation = kind, rotation, translation
+        self.parameters = {key: value[:, None, None] for key, value in parameters.items()}
+
+    def __call__(self, point: torch.Tensor) -> torch.Tensor:
+        local = torch.einsum('...j,...jk->...k', point - self.translation, self.rotation)
+        if self.kind == 'box':
+            return geometry.box_signed_distance(local, self.parameters['half'])
+        return geometry.cylinder_signed_distance(local, self.parameters['radius'],
+                                                 self.parameters['half_length'])

@@ -1,0 +1,79 @@
+# Copyright 2026 The PACT-ROS Authors
+# SPDX-License-Identifier: Apache-2.0
+"""Constraint configuration: the bundled default and validation errors that name the key."""
+
+import pathlib
+
+from pact_constraints.core.config import (
+    config_from_dict, config_from_yaml_text, CONSTRAINT_NAMES, ConstraintConfigError,
+    default_config, default_config_path, load_constraint_config)
+import pytest
+
+REPO_DEFAULT = pathlib.Path(__file__).resolve().parents[4] / 'config/constraints/default.yaml'
+
+
+def test_bundled_default_is_valid_and_complete():
+    config = load_constraint_config(REPO_DEFAULT)
+    assert config.geometry_mode == 'capsule'
+    assert config.active == CONSTRAINT_NAMES
+    assert config.term('clearance').margin == pytest.approx(0.03)
+    assert config.term('joint_velocity').weight == pytest.approx(0.1)
+    assert config.workspace.box_min == (-1.2, -1.2, 0.0)
+    assert config.grasp_approach.keypoint == 'grasp'
+    assert default_config_path().name == 'default.yaml'
+    assert default_config() == config
+
+
+def test_empty_config_gives_defaults():
+    config = config_from_dict({})
+    assert config.active == CONSTRAINT_NAMES
+    assert config.velocity_scale == 1.0
+
+
+def test_overrides():
+    config = config_from_dict({'constraints': {'clearance': {'penalty': 'smooth'}}})
+    assert config.term('clearance').penalty == 'smooth'
+    only = config.with_active(['clearance', 'joint_position'])
+    assert only.active == ('clearance', 'joint_position')
+    assert config.with_geometry_mode('exact').geometry_mode == 'exact'
+    with pytest.raises(ConstraintConfigError, match='unknown'):
+        config.with_active(['clearence'])
+    with pytest.raises(ConstraintConfigError, match='geometry_mode'):
+        config.with_geometry_mode('mesh')
+
+
+@pytest.mark.parametrize('data, message', [
+    ({'geometry_mode': 'mesh'}, r'geometry_mode: expected one of'),
+    ({'colour': 1}, r"unknown key\(s\) \['colour'\]"),
+    ({'velocity_scale': 1.5}, r'velocity_scale: must be <= 1.0'),
+    ({'velocity_scale': 0}, r'velocity_scale: must be > 0'),
+    ({'constraints': {'clearence': {}}}, r"constraints: unknown key\(s\) \['clearence'\]"),
+    ({'constraints': {'clearance': {'margin': -1}}}, r'constraints.clearance.margin: must be >='),
+    ({'constraints': {'clearance': {'margin': 'far'}}}, r'clearance.margin: expected a finite'),
+    ({'constraints': {'self_collision': {'active': 'yes'}}}, r'self_collision.active: expected'),
+    ({'constraints': {'joint_position': {'penalty': 'quadratic'}}}, r'joint_position.penalty'),
+    ({'constraints': {'joint_velocity': {'smooth_width': 0}}}, r'joint_velocity.smooth_width'),
+    ({'constraints': {'workspace': {'box': {'min': [0, 0, 0]}}}}, r'workspace.box: needs both'),
+    ({'constraints': {'workspace': {'box': {'min': [0, 0, 1], 'max': [1, 1, 0]}}}},
+     r'workspace.box: min must be below max'),
+    ({'constraints': {'workspace': {'half_spaces': [{'normal': [0, 0, 0], 'offset': 1}]}}},
+     r'half_spaces\[0\].normal: must not be the zero vector'),
+    ({'constraints': {'grasp_approach': {'open_fraction': 2}}}, r'open_fraction: must be <= 1'),
+    ({'constraints': {'clearance': {'radius': 1}}}, r"clearance: unknown key\(s\) \['radius'\]"),
+])
+def test_bad_values_are_named(data, message):
+    with pytest.raises(ConstraintConfigError, match=message):
+        config_from_dict(data, 'cfg')
+
+
+def test_bad_yaml_and_missing_file(tmp_path):
+    with pytest.raises(ConstraintConfigError, match='not valid YAML'):
+        config_from_yaml_text('constraints: [unclosed')
+    with pytest.raises(ConstraintConfigError, match='cannot read'):
+        load_constraint_config(tmp_path / 'none.yaml')
+
+
+def test_half_space_normal_is_normalised():
+    config = config_from_dict({'constraints': {'workspace': {
+        'half_spaces': [{'normal': [0, 0, 2], 'offset': 3}]}}})
+    assert config.workspace.half_spaces == (((0.0, 0.0, 1.0), 1.5),)

@@ -1,0 +1,234 @@
+# Copyright 2026 The PACT-ROS Authors
+# SPDX-License-Identifier: Apache-2.0
+"""Training path: torch FK vs Pinocchio, distances vs coal, costs vs the exact path, autograd."""
+
+import coal
+import numpy as np
+from pact_constraints.core import torch_geometry
+from pact_constraints.core.config import config_from_dict
+from pact_constraints.core.constraints import ConstraintEvaluator
+from pact_constraints.core.distance import DistanceQuery
+from pact_constraints.core.scene import scene_from_dict
+from pact_constraints.core.scene_geometry import scene_bodies
+from pact_constraints.core.torch_costs import TorchConstraintCosts
+from pact_constraints.core.torch_kinematics import TorchKinematics
+import pytest
+import torch
+
+SCENE = scene_from_dict({'obstacles': [
+    {'name': 'table', 'type': 'box', 'size': [0.6, 1.0, 0.04],
+     'pose': {'position': [0.55, 0, 0.15], 'rpy': [0, 0.1, 0.2]}},
+    {'name': 'floor', 'type': 'half_space', 'normal': [0, 0, 1], 'offset': -0.05},
+    {'name': 'post', 'type': 'cylinder', 'radius': 0.03, 'length': 0.5,
+     'pose': {'position': [0.35, 0.35, 0.45], 'rpy': [0.3, 0, 0]}},
+    {'name': 'ball', 'type': 'sphere', 'radius': 0.05, 'pose': {'position': [0.3, -0.3, 0.7]}},
+    {'name': 'bar', 'type': 'capsule', 'radius': 0.03, 'length': 0.4,
+     'pose': {'position': [0.6, 0, 0.85], 'rpy': [1.57, 0, 0]}},
+], 'objects': [{'name': 'cube', 'type': 'box', 'size': [0.05, 0.05, 0.05],
+                'pose': {'position': [0.5, 0.0, 0.45]}, 'keypoints': {'grasp': [0, 0, 0]}}]})
+
+CONFIG = config_from_dict({
+    'geometry_mode': 'capsule', 'penalty': 'smooth', 'velocity_scale': 0.2,
+    'constraints': {
+        'clearance': {'margin': 0.15, 'smooth_width': 0.02},
+        'self_collision': {'margin': 0.08, 'smooth_width': 0.02},
+        'joint_position': {'margin': 0.4, 'smooth_width': 0.05},
+        'joint_velocity': {'margin': 0.05, 'smooth_width': 0.05},
+        'workspace': {'margin': 0.05, 'box': {'min': [0.2, -0.4, 0.3], 'max': [0.7, 0.4, 0.9]}},
+        'grasp_approach': {'margin': 0.01, 'activation_radius': 0.5}}})
+
+
+def random_chunk(robot, rng, horizon=4):
+    """Return (current positions, chunk H x n) near mid-range with an open gripper."""
+    middle = 0.5 * (np.maximum(robot.lower, -np.pi) + np.minimum(robot.upper, np.pi))
+    if robot.name.startswith('ur'):
+        middle = np.array([0.0, -1.57, 1.2, -1.2, -1.57, 0.0])   # upright, tool down
+    current = middle + rng.uniform(-0.8, 0.8, len(middle))
+    current = np.clip(current, robot.lower, robot.upper)
+    chunk = current + np.cumsum(rng.normal(0, 0.06, (horizon, len(current))), axis=0)
+    if robot.gripper_joint:
+        index = robot.joint_index(robot.gripper_joint)
+        current[index] = chunk[:, index] = 0.035
+    return current, chunk
+
+
+def test_torch_fk_matches_pinocchio(robot):
+    rng = np.random.default_rng(0)
+    positions = rng.uniform(np.maximum(robot.lower, -np.pi), np.minimum(robot.upper, np.pi),
+                            size=(6, len(robot.joint_names)))
+    kinematics = TorchKinematics(robot)
+    rotations, translations = kinematics.joint_poses(torch.tensor(positions))
+    tool_r, tool_t = kinematics.frame_poses(torch.tensor(positions), robot,
+                                            [robot.default_tool_frame])
+    for index, row in enumerate(positions):
+        data = robot.forward(row)
+        for joint in range(robot.model.njoints):
+            np.testing.assert_allclose(translations[index, joint], data.oMi[joint].translation,
+                                       atol=1e-12)
+            np.testing.assert_allclose(rotations[index, joint], data.oMi[joint].rotation,
+                                       atol=1e-12)
+        pose = robot.frame_pose(robot.default_tool_frame, row)
+        np.testing.assert_allclose(tool_t[index, 0], pose[:3, 3], atol=1e-12)
+        np.testing.assert_allclose(tool_r[index, 0], pose[:3, :3], atol=1e-12)
+
+
+def coal_capsule_distance(a, b, radius, shape, transform):
+    """Return coal's distance between capsule a-b (radius) and a shape at a 4x4 pose."""
+    length = np.linalg.norm(b - a)
+    z = (b - a) / length
+    x = np.cross([0.3, 0.5, 0.7], z)
+    x /= np.linalg.norm(x)
+    pose = coal.Transform3s(np.column_stack([x, np.cross(z, x), z]), 0.5 * (a + b))
+    request = coal.DistanceRequest()
+    request.gjk_tolerance = 1e-10
+    other = coal.Transform3s(transform[:3, :3], transform[:3, 3])
+    return coal.distance(coal.Capsule(radius, length), pose, shape, other, request,
+                         coal.DistanceResult())
+
+
+def test_capsule_primitive_distances_match_coal():
+    rng = np.random.default_rng(4)
+    rotation = np.linalg.qr(rng.normal(size=(3, 3)))[0]
+    rotation *= np.linalg.det(rotation)
+    transform = np.eye(4)
+    transform[:3, :3], transform[:3, 3] = rotation, [0.1, -0.05, 0.2]
+    local = torch.tensor(rotation)
+    centre = torch.tensor(transform[:3, 3])
+    half = torch.tensor([0.1, 0.2, 0.05])
+    checked = 0
+    for _ in range(40):
+        a, b = rng.uniform(-0.6, 0.6, 3), rng.uniform(-0.6, 0.6, 3)
+        ta, tb = torch.tensor(a), torch.tensor(b)
+
+        def box(point):
+            return torch_geometry.box_signed_distance((point - centre) @ local, half)
+
+        def cylinder(point):
+            return torch_geometry.cylinder_signed_distance((point - centre) @ local, 0.08, 0.15)
+        shapes = ((box, coal.Box(0.2, 0.4, 0.1)), (cylinder, coal.Cylinder(0.08, 0.3)))
+        for signed, shape in shapes:
+            reference = coal_capsule_distance(a, b, 0.02, shape, transform)
+            if reference <= 0:
+                continue
+            ours = float(torch_geometry.segment_convex_distance(ta, tb, signed)) - 0.02
+            assert ours == pytest.approx(reference, abs=1e-6)
+            checked += 1
+        p, q = rng.uniform(-0.6, 0.6, 3), rng.uniform(-0.6, 0.6, 3)
+        segment = float(torch_geometry.segment_segment_distance(ta, tb, torch.tensor(p),
+                                                                torch.tensor(q)))
+        shape = coal.Capsule(1e-9, np.linalg.norm(q - p))
+        length = np.linalg.norm(q - p)
+        z = (q - p) / length
+        x = np.cross([0.3, 0.5, 0.7], z)
+        x /= np.linalg.norm(x)
+        other = np.eye(4)
+        other[:3, :3], other[:3, 3] = np.column_stack([x, np.cross(z, x), z]), 0.5 * (p + q)
+        assert segment == pytest.approx(coal_capsule_distance(a, b, 1e-9, shape, other)
+                                        + 2e-9, abs=1e-7)
+    assert checked >= 40
+
+
+def test_costs_match_exact_capsule_path(robot):
+    rng = np.random.default_rng(1)
+    evaluator = ConstraintEvaluator(robot, SCENE, CONFIG)
+    costs = TorchConstraintCosts(robot, SCENE, CONFIG, dtype=torch.float64)
+    compared = dict.fromkeys(CONFIG.active, 0)
+    for _ in range(8):
+        current, chunk = random_chunk(robot, rng)
+        exact = evaluator.evaluate_chunk(chunk, current, 0.1, with_gradient=True)
+        chunks = torch.tensor(chunk[None], requires_grad=True)
+        ours = costs(chunks, torch.tensor(current[None]))
+        penetrating = exact.measured['clearance'] < 0
+        for name, value in exact.values.items():
+            if name == 'clearance' and penetrating:
+                continue   # penetration depth differs by definition (see torch_geometry)
+            cost = ours.costs[name][0]
+            assert float(cost.detach()) == pytest.approx(value, abs=1e-5), name
+            compared[name] += value > 0
+            gradient = torch.zeros_like(chunks)
+            if cost.requires_grad:
+                gradient, = torch.autograd.grad(cost, chunks, retain_graph=True)
+            np.testing.assert_allclose(gradient[0].numpy(), exact.gradients[name], atol=1e-4,
+                                       err_msg=name)
+    expected = {'clearance', 'joint_velocity', 'workspace'}
+    expected |= {'grasp_approach'} if robot.gripper_joint else set()
+    assert all(compared[name] > 0 for name in expected), compared
+
+
+def test_capsule_clearance_is_conservative_against_meshes(panda):
+    rng = np.random.default_rng(2)
+    exact = DistanceQuery(panda, 'exact', scene_bodies(SCENE))
+    costs = TorchConstraintCosts(panda, SCENE, CONFIG, dtype=torch.float64)
+    gaps = []
+    for _ in range(20):
+        current, chunk = random_chunk(panda, rng, horizon=1)
+        exact.place(chunk[0])
+        mesh_distance = exact.scene_distances(np.inf)[0].distance
+        capsule_distance = float(costs(torch.tensor(chunk[None]),
+                                       torch.tensor(current[None])).min_clearance[0])
+        if mesh_distance > 0:
+            assert capsule_distance <= mesh_distance + 1e-6
+            gaps.append(mesh_distance - capsule_distance)
+    # Documented tolerance: on the Panda capsules pad the meshes by at most 6 cm.
+    assert len(gaps) >= 10 and max(gaps) < 0.06, gaps
+
+
+def test_autograd_matches_finite_differences(panda):
+    rng = np.random.default_rng(3)
+    costs = TorchConstraintCosts(panda, SCENE, CONFIG, dtype=torch.float64)
+    current, chunk = random_chunk(panda, rng, horizon=3)
+    chunks = torch.tensor(chunk[None], requires_grad=True)
+    start = torch.tensor(current[None])
+    total = costs(chunks, start).total[0]
+    gradient, = torch.autograd.grad(total, chunks)
+    step = 1e-6
+    numeric = np.zeros_like(chunk)
+    for index in np.ndindex(chunk.shape):
+        offset = np.zeros_like(chunk)
+        offset[index] = step
+        plus = costs(torch.tensor((chunk + offset)[None]), start).total[0]
+        minus = costs(torch.tensor((chunk - offset)[None]), start).total[0]
+        numeric[index] = float(plus - minus) / (2 * step)
+    assert np.abs(numeric).max() > 0.1
+    np.testing.assert_allclose(gradient[0].numpy(), numeric, atol=1e-4)
+
+
+def test_batch_and_per_sample_scenes(panda):
+    rng = np.random.default_rng(5)
+    moved = scene_from_dict({'obstacles': [
+        {'name': o.name, 'type': o.shape.type, **(
+            {'normal': list(o.shape.normal), 'offset': o.shape.offset}
+            if o.shape.type == 'half_space' else {})}
+        | _shape_keys(o) for o in SCENE.obstacles]})
+    pairs = [random_chunk(panda, rng) for _ in range(3)]
+    currents = torch.tensor(np.array([p[0] for p in pairs]))
+    chunks = torch.tensor(np.array([p[1] for p in pairs]))
+    shared = TorchConstraintCosts(panda, SCENE, CONFIG, dtype=torch.float64)
+    other = TorchConstraintCosts(panda, moved, CONFIG, dtype=torch.float64)
+    mixed = TorchConstraintCosts(panda, [SCENE, moved, SCENE], CONFIG, dtype=torch.float64)
+    batch = shared(chunks, currents).total
+    for index in range(3):
+        single = shared(chunks[index:index + 1], currents[index:index + 1]).total[0]
+        assert float(batch[index]) == pytest.approx(float(single), abs=1e-10)
+    mixed_total = mixed(chunks, currents).total
+    assert float(mixed_total[1]) == pytest.approx(float(other(chunks, currents).total[1]),
+                                                  abs=1e-10)
+    assert float(mixed_total[0]) == pytest.approx(float(batch[0]), abs=1e-10)
+    float32 = TorchConstraintCosts(panda, SCENE, CONFIG)(chunks.float(), currents.float())
+    assert float32.total.dtype == torch.float32
+    np.testing.assert_allclose(float32.total.numpy(), batch.numpy(), rtol=1e-3, atol=1e-3)
+    with pytest.raises(ValueError, match='chunks must be'):
+        shared(chunks[..., :5], currents)
+
+
+def _shape_keys(obstacle):
+    """Return the scene-YAML keys of an obstacle moved 5 cm along x (not half-spaces)."""
+    shape = obstacle.shape
+    if shape.type == 'half_space':
+        return {}
+    keys = {'pose': {'position': (obstacle.pose.position + [0.05, 0, 0]).tolist(),
+                     'quaternion': obstacle.pose.quaternion_xyzw.tolist()}}
+    keys |= {'box': {'size': list(shape.size)}, 'sphere': {'radius': shape.radius},
+             'cylinder': {'radius': shape.radius, 'length': shape.length},
+             'capsule': {'radius': shape.radius, 'length': shape.length}}[shape.type]
+    return keys
