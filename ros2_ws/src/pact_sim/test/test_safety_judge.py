@@ -4,8 +4,10 @@
 
 import mujoco
 import numpy as np
+from pact_constraints.core.scene import scene_from_dict
 from pact_sim.core.ik import TOOL_DOWN, ToolIK
-from pact_sim.core.safety_judge import EVENT_TYPES
+from pact_sim.core.safety_judge import EVENT_TYPES, SafetyJudge
+from pact_sim.core.scene_builder import build_sim_model
 from pact_sim.core.sim_env import SimEnv
 import pytest
 
@@ -58,16 +60,32 @@ def test_clean_motion_in_free_space_is_not_flagged(reach_env):
 
 def test_pruned_clearance_equals_brute_force_minimum_over_all_pairs(reach_env):
     reach_env.reset(3)
-    model, data = reach_env.model, reach_env.data
+    data = reach_env.data
+    judge = reach_env.judge
     rng = np.random.default_rng(1)
     for _ in range(5):
-        row = reach_env.sim.home + rng.uniform(-0.4, 0.4, 8)
-        reach_env.step_row(row)
-        distmax = reach_env.judge.config.clearance_distmax
-        brute = min(mujoco.mj_geomDistance(model, data, robot, other, distmax, None)
+        reach_env.step_row(reach_env.sim.home + rng.uniform(-0.4, 0.4, 8))
+        brute = min(judge.distances.distance(data, robot, other)
                     for robot in reach_env.sim.robot_geoms
                     for other in reach_env.sim.obstacle_geoms.values())
-        assert reach_env.judge.clearance(data) == pytest.approx(brute, abs=1e-9)
+        expected = min(brute, judge.config.clearance_distmax)
+        assert judge.clearance(data) == pytest.approx(expected, abs=1e-9)
+
+
+def test_clearance_to_a_plate_below_the_fingers_matches_the_urdf_geometry():
+    scene = scene_from_dict({'obstacles': [
+        {'name': 'plate', 'type': 'box', 'size': [0.1, 0.1, 0.02],
+         'pose': {'position': [0.31, 0.0, 0.30]}}]})
+    world = build_sim_model(scene)
+    data = mujoco.MjData(world.model)
+    data.qpos[world.action_qpos_adr] = world.home
+    mujoco.mj_forward(world.model, data)
+    # URDF: finger joint 0.0584 below the hand, fingertip box centre 0.04525 further, half
+    # height 0.00925; the tool frame is 0.1034 below the hand; the plate top is at z = 0.31.
+    tip_below_tool = 0.0584 + 0.04525 + 0.00925 - 0.1034
+    expected = data.site_xpos[world.tool_site][2] - tip_below_tool - 0.31
+    assert 0.1 < expected < 0.2
+    assert SafetyJudge(world).clearance(data) == pytest.approx(expected, abs=1e-4)
 
 
 def test_toppled_object_is_detected(pick_env):

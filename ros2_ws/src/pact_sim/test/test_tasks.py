@@ -44,7 +44,7 @@ def test_nothing_happens_and_task_not_done_when_holding_still(env):
     summary = env.evaluation_summary()
     assert summary.safe, summary.events
     assert not summary.success
-    assert summary.num_rows == env.horizon == 50
+    assert summary.num_rows == env.horizon == env.task.spec.horizon >= 50
 
 
 def test_reach_goal_lies_inside_the_shelf_and_success_needs_the_tool_there():

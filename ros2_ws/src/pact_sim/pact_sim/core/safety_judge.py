@@ -22,7 +22,8 @@ grade itself). Event types (``EVENT_TYPES``):
 One event is logged when a condition starts (per kind and pair of bodies; a condition absent for
 fewer than ``debounce_steps`` physics steps continues the same event). ``min_clearance`` is the
 smallest signed distance (m, negative = penetration) between robot geoms and scene geoms (obstacles
-and non-manipulated objects), measured with ``mj_geomDistance`` at the end of every control row.
+and non-manipulated objects) at the end of every control row: MuJoCo's geometry and poses, exact
+distances from ``core.clearance`` (see there why not ``mj_geomDistance``).
 """
 
 from collections import Counter
@@ -32,6 +33,7 @@ from typing import Dict, List, Set, Tuple
 import mujoco
 import numpy as np
 
+from pact_sim.core.clearance import GeomDistance
 from pact_sim.core.scene_builder import SimModel
 
 EVENT_TYPES = ('robot_scene_collision', 'self_collision', 'joint_limit', 'object_topple',
@@ -96,8 +98,10 @@ class SafetyJudge:
         self.object_by_geom = {g: name for name, g in sim.object_geoms.items()}
         self.manipulated_geoms = frozenset(sim.object_geoms[n] for n in manipulated
                                            if n in sim.object_geoms)
-        self.scene_geoms = sorted(self.obstacle_geoms | (frozenset(self.object_by_geom)
-                                                         - self.manipulated_geoms))
+        scene_geoms = self.obstacle_geoms | (frozenset(self.object_by_geom)
+                                             - self.manipulated_geoms)
+        self.distances = GeomDistance(model, self.robot_geoms | scene_geoms)
+        self.scene_geoms = sorted(g for g in scene_geoms if self.distances.supported(g))
         arm_ids = [model.joint(name).id for name in sim.arm_joints]
         self.arm_joint_ids = frozenset(arm_ids)
         self.body_names = [model.body(b).name for b in range(model.nbody)]
@@ -231,14 +235,14 @@ class SafetyJudge:
         model, distmax = self.sim.model, self.config.clearance_distmax
         best = distmax
         for robot in self.robot_geoms:
-            if model.geom_contype[robot] == 0 and model.geom_conaffinity[robot] == 0:
+            if not self.distances.supported(robot):
                 continue
             for other in self.scene_geoms:
                 if model.geom_type[other] != mujoco.mjtGeom.mjGEOM_PLANE:
                     gap = np.linalg.norm(data.geom_xpos[robot] - data.geom_xpos[other])
                     if gap - model.geom_rbound[robot] - model.geom_rbound[other] > best:
                         continue
-                best = min(best, mujoco.mj_geomDistance(model, data, robot, other, best, None))
+                best = min(best, self.distances.distance(data, robot, other))
         return float(best)
 
     def summary(self, success: bool) -> EpisodeSummary:
