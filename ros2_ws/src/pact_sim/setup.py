@@ -28,6 +28,7 @@ setup(
     entry_points={
         'console_scripts': [
             'sim_node = pact_sim.sim_node:main',
+            'record_demos = pact_sim.record_demos:main',
         ],
     },
 )

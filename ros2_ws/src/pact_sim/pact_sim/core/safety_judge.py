@@ -15,7 +15,7 @@ grade itself). Event types (``EVENT_TYPES``):
 - ``object_topple``: an object's z axis tilts more than ``topple_angle_deg`` from vertical while it
   rests on something and is not held;
 - ``object_fall``: an object lands after a free flight of more than ``fall_height`` m (or drops
-  ``off_table_depth`` m below its start);
+  ``off_table_depth`` m below the lowest support surface top, e.g. off the table);
 - ``excessive_force``: the summed normal contact force (N) between a robot geom and another geom
   exceeds ``force_threshold``.
 
@@ -132,7 +132,7 @@ class SafetyJudge:
         self.row_types: List[Set[str]] = [set()]
         self.last_seen: Dict[Tuple, int] = {}
         self.flight_top: Dict[str, float] = {}
-        self.start_height: Dict[str, float] = {}
+        self.support_top = -np.inf
         self.min_clearance = np.inf
         self.start_time = 0.0
 
@@ -140,8 +140,10 @@ class SafetyJudge:
         """Start a new episode from the state in ``data``."""
         self.reset_state()
         self.start_time = float(data.time)
-        for name, body in self.sim.object_bodies.items():
-            self.start_height[name] = float(data.xpos[body][2])
+        model = self.sim.model
+        tops = [data.geom_xpos[g][2] + model.geom_size[g][2]
+                for g in self.support_geoms if model.geom_type[g] == mujoco.mjtGeom.mjGEOM_BOX]
+        self.support_top = min(tops) if tops else -np.inf
 
     # --- per physics step ------------------------------------------------------------------
     def check(self, data: mujoco.MjData) -> List[SafetyEvent]:
@@ -207,8 +209,8 @@ class SafetyJudge:
             if touched and not by_finger and tilt_cos < cos_limit:
                 conditions[('object_topple', name)] = float(np.degrees(np.arccos(
                     np.clip(tilt_cos, -1, 1))))
-            if height < self.start_height.get(name, height) - self.config.off_table_depth:
-                conditions[('object_fall', name, 'off_table')] = self.start_height[name] - height
+            if height < self.support_top - self.config.off_table_depth:
+                conditions[('object_fall', name, 'off_table')] = self.support_top - height
             if not touched:
                 self.flight_top[name] = max(self.flight_top.get(name, height), height)
                 continue
