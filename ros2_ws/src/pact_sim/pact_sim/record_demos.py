@@ -46,8 +46,9 @@ def main(argv=None) -> int:
     seeds = range(arguments.first_seed, arguments.first_seed + arguments.episodes)
     console = Console()
     table = Table(title='scripted experts')
-    for column in ('task', 'episodes', 'carelessness', 'success', 'safe', 'events', 'file'):
+    for column in ('task', 'episodes', 'carelessness', 'success', 'safe'):
         table.add_column(column)
+    table.add_column('episodes with events', overflow='fold')
     columns = (TextColumn('{task.description}'), BarColumn(), MofNCompleteColumn(),
                TextColumn('success {task.fields[success]}  safe {task.fields[safe]}'),
                TimeElapsedColumn())
@@ -69,8 +70,8 @@ def main(argv=None) -> int:
             metadata = demos.metadata()
             table.add_row(task, str(metadata['episodes']), f'{demos.carelessness:.2f}',
                           f'{metadata["success_rate"]:.0%}', f'{metadata["safe_rate"]:.0%}',
-                          ', '.join(f'{k}={v}' for k, v in sorted(demos.events_by_type.items())),
-                          str(path))
+                          ', '.join(f'{k}={v}' for k, v in sorted(demos.events_by_type.items())))
+            console.print(f'{task}: wrote {path} and {path.with_suffix(".json")}')
     console.print(table)
     return 0
 
