@@ -82,8 +82,12 @@ install_pins() {
   local missing
   # shellcheck disable=SC2046
   if ! missing="$("$py" "$ROOT/scripts/lockcheck.py" "$LOCK" $(lock_flags))"; then
+    local count total
+    count="$(printf '%s\n' "$missing" | wc -l)"
+    total="$(grep -c '==' "$LOCK")"
     printf '%s\n' "$missing" | head -n 20 >&2
-    die "pip could not install the pins above from requirements.lock. Is the package index (PyPI, or PIP_INDEX_URL) reachable from this machine? Re-run 'make setup' once it is."
+    [[ $count -gt 20 ]] && printf '... and %d more\n' "$((count - 20))" >&2
+    die "pip could not install $count of the $total pins of requirements.lock (listed above). Is the package index (PyPI, or PIP_INDEX_URL) reachable from this machine? Re-run 'make setup' once it is."
   fi
 }
 

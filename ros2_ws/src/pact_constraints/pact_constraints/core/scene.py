@@ -35,9 +35,8 @@ import pathlib
 from typing import Mapping, Optional, Sequence, Tuple
 
 import numpy as np
-import yaml
-
 from pact_constraints.core.spatial import Pose, rpy_to_quaternion
+import yaml
 
 SHAPE_TYPES = ('box', 'sphere', 'cylinder', 'capsule', 'half_space', 'mesh')
 OBJECT_SHAPE_TYPES = ('box', 'sphere', 'cylinder')
@@ -68,7 +67,7 @@ class Shape:
     scene frame, solid where normal . p <= offset; ``mesh``: ``uri`` and per-axis ``scale``.
     """
 
-    type: str
+    type: str  # noqa: A003 (the scene YAML key it mirrors)
     size: Tuple[float, float, float] = (0.0, 0.0, 0.0)
     radius: float = 0.0
     length: float = 0.0
