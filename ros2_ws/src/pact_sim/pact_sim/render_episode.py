@@ -5,7 +5,7 @@ Console script: render one scripted-expert episode to PNG frames and a GIF.
 
 Example (a careless pick, unsafe events drawn red)::
 
-    render_episode --task pick --seed 3 --carelessness 1.0 --out renders/pick
+    python -m pact_sim.render_episode --task pick --seed 3 --carelessness 1.0 --out renders/pick
 
 Uses MuJoCo's GL renderer when ``MUJOCO_GL`` is set and works, else the software renderer.
 """
