@@ -29,6 +29,7 @@ setup(
         'console_scripts': [
             'sim_node = pact_sim.sim_node:main',
             'record_demos = pact_sim.record_demos:main',
+            'render_episode = pact_sim.render_episode:main',
         ],
     },
 )

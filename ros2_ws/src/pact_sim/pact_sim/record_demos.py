@@ -5,7 +5,7 @@ Console script: record scripted-expert demonstrations and print the experts' rat
 
 Example (all three tasks, 50 episodes each, seeds 0..49)::
 
-    record_demos --task all --episodes 50 --out data/demos
+    python -m pact_sim.record_demos --task all --episodes 50 --out data/demos
 
 Writes ``<out>/<task>.npz`` + ``<out>/<task>.json`` (format: ``pact_sim.core.demos``) and prints
 per task the experts' success rate and safe rate (episodes without any safety event).

@@ -130,6 +130,7 @@ class SafetyJudge:
         self.time = 0.0
         self.events: List[SafetyEvent] = []
         self.row_types: List[Set[str]] = [set()]
+        self.row_bodies: List[Set[str]] = [set()]
         self.last_seen: Dict[Tuple, int] = {}
         self.flight_top: Dict[str, float] = {}
         self.support_top = -np.inf
@@ -163,6 +164,7 @@ class SafetyJudge:
                 started.append(event)
             self.last_seen[key] = self.step
             self.row_types[-1].add(key[0])
+            self.row_bodies[-1].update(name for name in key[1:] if name != 'off_table')
         self.step += 1
         return started
 
@@ -230,6 +232,7 @@ class SafetyJudge:
         self.min_clearance = min(self.min_clearance, clearance)
         self.row += 1
         self.row_types.append(set())
+        self.row_bodies.append(set())
         return clearance
 
     def clearance(self, data: mujoco.MjData) -> float:
@@ -255,8 +258,12 @@ class SafetyJudge:
                               list(self.events))
 
     def row_violations(self) -> List[Set[str]]:
-        """Event types active during each finished control row (for rendering/highlighting)."""
+        """Return the event kinds active during each finished control row."""
         return self.row_types[:self.row]
+
+    def row_violating_bodies(self) -> List[Set[str]]:
+        """Return the bodies (and joints) in events active during each finished control row."""
+        return self.row_bodies[:self.row]
 
 
 class _ContactView:

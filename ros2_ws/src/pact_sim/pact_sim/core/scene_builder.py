@@ -36,7 +36,7 @@ from pact_sim.core.robot_loader import home_vector, load_robot_spec, RobotDescri
 
 ROBOT_RGBA = (0.85, 0.85, 0.88, 1.0)
 OBSTACLE_RGBA = (0.55, 0.42, 0.30, 1.0)
-OBJECT_RGBA = (0.85, 0.15, 0.12, 1.0)
+OBJECT_RGBA = (0.15, 0.40, 0.85, 1.0)   # blue: red is reserved for violations
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ class SimEnv:
         self.target = self.sim.home.copy()
         self.initial_object_positions: Dict[str, np.ndarray] = {}
         self.scene_version = 0
+        self._substep_count = 0
 
     # --- properties other packages use --------------------------------------------------
     @property
@@ -82,10 +83,12 @@ class SimEnv:
         for _ in range(SETTLE_STEPS):
             mujoco.mj_step(model, data)
         self.rows_done = 0
+        self._substep_count = 0
         self.initial_object_positions = {name: data.xpos[body].copy()
                                          for name, body in sim.object_bodies.items()}
         self.judge.reset(data)
         self.scene_version += 1
+        self.episode_time = 0.0
         return self.observation()
 
     def _set_joint_positions(self, values: np.ndarray):
@@ -138,6 +141,23 @@ class SimEnv:
         row = self.check_row(targets)
         self.data.ctrl[:] = row
         self.target = row
+
+    def advance_physics(self, setpoint) -> bool:
+        """
+        Step the physics once with ``setpoint`` (action order), counting rows as time passes.
+
+        For drivers that interpolate setpoints themselves (the ROS node). Returns True when
+        this step completed a control row (the judge then measured clearance).
+        """
+        self.set_setpoint(setpoint)
+        self.physics_step()
+        self._substep_count = self._substep_count + 1
+        if self._substep_count < self.substeps:
+            return False
+        self._substep_count = 0
+        self.judge.end_row(self.data)
+        self.rows_done += 1
+        return True
 
     # --- state accessors ----------------------------------------------------------------
     def observation(self) -> np.ndarray:
