@@ -36,6 +36,7 @@ def main(argv=None) -> int:
     camera = SceneCamera(env.model, arguments.width, arguments.height)
     frames = record_episode_frames(env, rows, camera, arguments.stride,
                                    f'{arguments.task} seed {arguments.seed}')
+    camera.close()
     path = save_frames(frames, arguments.out)
     summary = env.evaluation_summary()
     print(f'{len(frames)} frames ({camera.backend} renderer) -> {path.parent}; '

@@ -5,9 +5,9 @@ Images of the simulated world: PNG frames and a GIF of an episode with violation
 
 Two back ends give the same (H, W, 3) uint8 RGB images:
 
-- ``mujoco``: MuJoCo's OpenGL renderer (``MUJOCO_GL=egl`` or ``osmesa``; needs a working EGL or
-  OSMesa driver). On the development machines neither works (EGL init fails, no OSMesa library),
-  so ``auto`` falls back to
+- ``mujoco``: MuJoCo's OpenGL renderer (``MUJOCO_GL=egl`` or ``osmesa``; importing ``pact_sim``
+  selects EGL on headless machines that have libEGL, see ``core.gl_backend``; Mesa's software EGL
+  is enough). Where no GL context can be made, ``auto`` falls back to
 - ``software``: a small CPU rasteriser (OpenCV, painter's algorithm, Lambert shading) drawing
   every collision geom of the MuJoCo model (convex hulls of meshes, tessellated primitives) from
   the same camera. Deterministic, no GL needed.
@@ -156,6 +156,12 @@ class SceneCamera:
                     self.model.geom_bodyid[geom.objid] in set(highlight_bodies):
                 geom.rgba[:] = [0.9, 0.12, 0.12, 1.0]
         return self.gl.render().copy()
+
+    def close(self):
+        """Release the GL context now (instead of at interpreter exit, where EGL complains)."""
+        if self.gl is not None:
+            self.gl.close()
+            self.gl = None
 
 
 def annotate(image: np.ndarray, lines: Sequence[str], alert: bool) -> np.ndarray:

@@ -229,6 +229,9 @@ def _add_position_actuator(spec, joint_name: str, kp: float, kv: float, force: f
 
 
 def _add_decor(spec: mujoco.MjSpec, physics: PhysicsConfig):
+    spec.add_texture(name='sky', type=mujoco.mjtTexture.mjTEXTURE_SKYBOX,
+                     builtin=mujoco.mjtBuiltin.mjBUILTIN_GRADIENT, rgb1=[0.88, 0.90, 0.94],
+                     rgb2=[0.60, 0.64, 0.70], width=128, height=128)
     spec.worldbody.add_geom(name='visual_floor', type=mujoco.mjtGeom.mjGEOM_PLANE,
                             size=[3, 3, 0.1], pos=[0, 0, physics.floor_z],
                             rgba=[0.32, 0.36, 0.40, 1], contype=0, conaffinity=0, group=2)
@@ -279,6 +282,9 @@ def build_spec(scene: Scene, robot: RobotConfig = RobotConfig(),
     for tracked in scene.objects:
         add_object(spec, tracked, physics)
     _add_decor(spec, physics)
+    # The URDF's visual meshes were dropped when it was parsed; keep the decor (visual floor,
+    # skybox), which a final discardvisual pass would strip as well.
+    spec.compiler.discardvisual = False
     return spec, description, arm, gripper
 
 
