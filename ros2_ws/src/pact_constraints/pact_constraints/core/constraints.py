@@ -104,10 +104,10 @@ class ConstraintEvaluator:
         self._faces = _workspace_faces(config)
         span = robot.upper - robot.lower
         margin = config.term('joint_position').margin
-        self._joint_margins = np.minimum(margin, 0.25 * span)
-        self._limited = np.isfinite(span) & (span < 1e6)
+        self.joint_margins = np.minimum(margin, 0.25 * span)
+        self.limited_joints = np.isfinite(span) & (span < 1e6)
         if self.gripper_index is not None:
-            self._limited[self.gripper_index] = False
+            self.limited_joints[self.gripper_index] = False
 
     # ----------------------------------------------------------------- inputs
     def scene_keypoints(self) -> np.ndarray:
@@ -222,10 +222,11 @@ class ConstraintEvaluator:
         robot = self.robot
         below, above = positions - robot.lower, robot.upper - positions
         slack = np.minimum(below, above)
-        cost, slope = penalty(self._joint_margins - slack, term.penalty, term.smooth_width)
-        cost, slope = np.where(self._limited, cost, 0.0), np.where(self._limited, slope, 0.0)
+        cost, slope = penalty(self.joint_margins - slack, term.penalty, term.smooth_width)
+        limited = self.limited_joints
+        cost, slope = np.where(limited, cost, 0.0), np.where(limited, slope, 0.0)
         gradient = slope * np.where(below < above, -1.0, 1.0)
-        measured = float(slack[self._limited].min()) if self._limited.any() else np.inf
+        measured = float(slack[limited].min()) if limited.any() else np.inf
         return (TermResult('joint_position', float(cost.sum()), term.margin, measured, gradient),
                 slack)
 
