@@ -138,15 +138,16 @@ class ConstraintNode(Node):
 
     def _on_timer(self):
         started = time.perf_counter()
-        result = self.monitor.evaluate(time.monotonic())
+        now = time.monotonic()
+        marker_cycle = now - self._last_marker_time >= self.marker_period
+        result = self.monitor.evaluate(now, for_markers=marker_cycle)
         state = self._state_message(result)
         state.compute_time = time.perf_counter() - started
         self.state_publisher.publish(state)
         if result.status == STATUS_UNKNOWN:
             self.get_logger().warn(f'constraint status UNKNOWN: {result.message}',
                                    throttle_duration_sec=2.0)
-        now = time.monotonic()
-        if now - self._last_marker_time >= self.marker_period:
+        if marker_cycle:
             self._last_marker_time = now
             specs = [] if result.evaluation is None else plan_markers(self.monitor.evaluator,
                                                                       result.evaluation)

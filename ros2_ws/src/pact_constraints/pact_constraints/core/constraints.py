@@ -127,16 +127,18 @@ class ConstraintEvaluator:
 
     # ----------------------------------------------------------------- single state
     def evaluate(self, positions, velocities=None, keypoints=None,
-                 with_gradient: bool = False) -> StateEvaluation:
+                 with_gradient: bool = False, report_distance: float = 0.0) -> StateEvaluation:
         """
         Evaluate every active constraint at actuated joint ``positions``.
 
         ``velocities`` (rad/s, same order) feed ``joint_velocity`` (skipped when None);
         ``keypoints`` (K x 3, scene frame) default to the scene objects' keypoints.
-        Gradients are d c_k / d positions.
+        Gradients are d c_k / d positions. Distance pairs are measured exactly when they may
+        be closer than their margin or ``report_distance`` (m; e.g. for markers), and the
+        closest pair always (so ``min_clearance`` is exact).
         """
         positions = np.asarray(positions, dtype=float)
-        evaluation = self._position_terms(positions, keypoints, with_gradient)
+        evaluation = self._position_terms(positions, keypoints, with_gradient, report_distance)
         term = self.config.term('joint_velocity')
         if term.active and velocities is not None:
             slack = self._velocity_bound() - np.abs(np.asarray(velocities, dtype=float))
@@ -154,7 +156,8 @@ class ConstraintEvaluator:
     def _velocity_bound(self) -> np.ndarray:
         return self.config.velocity_scale * self.robot.velocity_limit
 
-    def _position_terms(self, positions, keypoints, with_gradient) -> StateEvaluation:
+    def _position_terms(self, positions, keypoints, with_gradient,
+                        report_distance: float = 0.0) -> StateEvaluation:
         config, robot = self.config, self.robot
         active = set(config.active)
         if with_gradient:
@@ -164,12 +167,12 @@ class ConstraintEvaluator:
         evaluation = StateEvaluation(terms, 0.0)
         if 'clearance' in active:
             term = config.term('clearance')
-            pairs = self.query.scene_distances(max(term.margin, config.report_distance))
+            pairs = self.query.scene_distances(max(term.margin, report_distance))
             evaluation.clearance_pairs = pairs
             terms['clearance'] = self._distance_term('clearance', pairs, False, with_gradient)
         if 'self_collision' in active:
             term = config.term('self_collision')
-            pairs = self.query.self_distances(max(term.margin, config.report_distance))
+            pairs = self.query.self_distances(max(term.margin, report_distance))
             evaluation.self_pairs = pairs
             terms['self_collision'] = self._distance_term('self_collision', pairs, True,
                                                           with_gradient)

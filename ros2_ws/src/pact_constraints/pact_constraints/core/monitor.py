@@ -101,8 +101,12 @@ class ConstraintMonitor:
                 velocity = (position - previous.position) / (stamp - previous.stamp)
             self.joints[name] = JointSample(position, velocity, stamp, received)
 
-    def evaluate(self, now: float) -> MonitorResult:
-        """Evaluate the active constraints from the latest inputs at time ``now`` (s)."""
+    def evaluate(self, now: float, for_markers: bool = False) -> MonitorResult:
+        """
+        Evaluate the active constraints from the latest inputs at time ``now`` (s).
+
+        ``for_markers`` also measures pairs within ``report_distance`` (slower; for display).
+        """
         if self.evaluator is None:
             return MonitorResult(STATUS_UNKNOWN, 'no robot model yet (waiting for '
                                  'robot_description)')
@@ -127,7 +131,9 @@ class ConstraintMonitor:
             velocities = np.array([sample.velocity for sample in samples])
             if not np.all(np.isfinite(velocities)):
                 return MonitorResult(STATUS_UNKNOWN, 'non-finite joint velocity', stamp=stamp)
-        evaluation = self.evaluator.evaluate(positions, velocities)
+        evaluation = self.evaluator.evaluate(
+            positions, velocities,
+            report_distance=self.config.report_distance if for_markers else 0.0)
         violated = [name for name, term in evaluation.terms.items() if term.violated]
         if violated:
             return MonitorResult(STATUS_VIOLATED, f'violated: {", ".join(violated)}',
