@@ -69,7 +69,9 @@ def machine_description() -> str:
                 model = line.split(':', 1)[1].strip()
                 break
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'none'
-    return (f'{model}, {os.cpu_count()} logical cores (1 used), GPU: {gpu}; '
+    load = ', '.join(f'{value:.1f}' for value in os.getloadavg())
+    return (f'{model}, {os.cpu_count()} logical cores (1 used, shared; load average {load}), '
+            f'GPU: {gpu}; '
             f'{platform.system()} {platform.release()}, Python {platform.python_version()}, '
             f'pinocchio {pinocchio.__version__}, coal {coal.__version__}, '
             f'torch {torch.__version__}, numpy {np.__version__}')
