@@ -10,6 +10,7 @@ markers, and compares the numbers with the core evaluated here on the same input
 import numpy as np
 from pact_constraints.core.config import default_config
 from pact_constraints.core.constraints import ConstraintEvaluator
+from pact_constraints.core.monitor import config_with_overrides
 from pact_constraints.core.robot_assets import (PANDA_SRDF, PANDA_URDF, read_description,
                                                 UR5_SRDF, UR5_URDF)
 from pact_constraints.core.robot_model import RobotModel
@@ -101,10 +102,10 @@ def start_node(tmp_path, srdf_uri, extra=()):
                        name='constraint_node')
 
 
-def expected_evaluation(urdf_uri, srdf_uri, positions):
+def expected_evaluation(urdf_uri, srdf_uri, positions, config=None):
     """Evaluate the same inputs with the core in this process."""
     robot = RobotModel(read_description(urdf_uri), read_description(srdf_uri))
-    config = default_config().with_geometry_mode('convex')
+    config = config or default_config().with_geometry_mode('convex')
     evaluator = ConstraintEvaluator(robot, scene_from_dict(SCENE), config)
     return robot, evaluator, evaluator.evaluate(np.array(positions), np.zeros(len(positions)))
 
@@ -195,16 +196,23 @@ def check_markers(peer, process):
 
 
 def test_ur5_node_with_only_parameters_changed(ros_node, tmp_path):
-    robot, _, evaluation = expected_evaluation(UR5_URDF, UR5_SRDF, UR5_Q)
+    active = ['clearance', 'self_collision', 'joint_position', 'joint_velocity',
+              'grasp_approach']
+    config = config_with_overrides(default_config(), active, 'convex', {'clearance': 0.25})
+    robot, _, evaluation = expected_evaluation(UR5_URDF, UR5_SRDF, UR5_Q, config)
     peer = Peer(ros_node, UR5_JOINTS)
-    with start_node(tmp_path, UR5_SRDF) as process:
+    parameters = ['-p', 'margins.clearance:=0.25', '-p',
+                  'active_constraints:=[' + ', '.join(active) + ']']
+    with start_node(tmp_path, UR5_SRDF, parameters) as process:
         try:
             peer.description.publish(String(data=read_description(UR5_URDF)))
             peer.positions = UR5_Q
             state = peer.wait_state(lambda s: s.status != ConstraintState.STATUS_UNKNOWN,
                                     process)
             assert_state_matches(state, robot, evaluation)
-            assert 'grasp_approach' in state.names
+            assert list(state.names) == active
+            assert state.margins[0] == 0.25 and state.values[0] > 0   # clearance within 0.25
+            assert state.status == ConstraintState.STATUS_VIOLATED
             assert state.values[list(state.names).index('grasp_approach')] == 0.0
         finally:
             peer.close()

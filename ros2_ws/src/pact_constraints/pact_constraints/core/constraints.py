@@ -146,6 +146,8 @@ class ConstraintEvaluator:
             evaluation.terms['joint_velocity'] = TermResult(
                 'joint_velocity', float(cost.sum()), term.margin, float(slack.min()),
                 np.zeros(len(positions)) if with_gradient else None)
+        evaluation.terms = {name: evaluation.terms[name] for name in CONSTRAINT_NAMES
+                            if name in evaluation.terms}
         evaluation.total = self._weighted_total(evaluation.terms)
         return evaluation
 
