@@ -171,6 +171,16 @@ def test_panda_node_end_to_end(ros_node, tmp_path):
                 np.array(PANDA_Q), np.zeros(8))
             assert state.min_clearance == pytest.approx(reference.min_clearance.distance,
                                                         abs=1e-9)
+
+            broken = scene_to_msg(moved)
+            broken.version = 8
+            broken.obstacles[0].primitive.dimensions = [-1.0]     # a cylinder needs 2 dims > 0
+            peer.scene.publish(broken)
+            assert wait_until(lambda: 'rejected scene' in process.output(), TIMEOUT_S,
+                              peer.spin), process.output()[-2000:]
+            state = peer.wait_state(lambda s: s.status != ConstraintState.STATUS_UNKNOWN,
+                                    process)
+            assert state.scene_version == 7 and state.clearance_obstacle == 'pillar'
         finally:
             peer.close()
 
