@@ -322,3 +322,22 @@ def test_joint_position_and_workspace_values(panda):
     tool_height = panda.frame_pose('panda_hand_tcp', positions)[2, 3]
     assert evaluation.terms['workspace'].value == pytest.approx(max(0.0, tool_height - 0.5))
     assert evaluation.terms['workspace'].value > 0
+
+
+@pytest.mark.parametrize('mode', ['exact', 'convex', 'capsule'])
+def test_broad_phase_keeps_the_exact_minimum_and_every_costly_pair(panda, mode):
+    rng = np.random.default_rng(13)
+    query = None
+    for _ in range(15):
+        geoms, scene = mujoco_obstacles(rng)
+        query = DistanceQuery(panda, mode, scene_bodies(scene))
+        query.place(rng.uniform(panda.lower, panda.upper))
+        everything = sorted(p.distance for p in query.scene_distances(np.inf))
+        culled = query.scene_distances(0.05)
+        assert culled[0].distance == pytest.approx(everything[0], abs=1e-12)
+        assert len(culled) >= sum(d < 0.05 for d in everything)
+        bounds = query.scene_lower_bounds()
+        for pair in query.scene_distances(np.inf):   # penetrating pairs: any bound < 0
+            assert bounds[pair.robot_body, pair.other_body] <= max(pair.distance, 0) + 1e-9
+        selfs = sorted(p.distance for p in query.self_distances(np.inf))
+        assert query.self_distances(0.0)[0].distance == pytest.approx(selfs[0], abs=1e-12)

@@ -104,10 +104,10 @@ class ConstraintEvaluator:
         self._faces = _workspace_faces(config)
         span = robot.upper - robot.lower
         margin = config.term('joint_position').margin
-        self._joint_margins = np.minimum(margin, 0.25 * span)
-        self._limited = np.isfinite(span) & (span < 1e6)
+        self.joint_margins = np.minimum(margin, 0.25 * span)
+        self.limited_joints = np.isfinite(span) & (span < 1e6)
         if self.gripper_index is not None:
-            self._limited[self.gripper_index] = False
+            self.limited_joints[self.gripper_index] = False
 
     # ----------------------------------------------------------------- inputs
     def scene_keypoints(self) -> np.ndarray:
@@ -127,16 +127,18 @@ class ConstraintEvaluator:
 
     # ----------------------------------------------------------------- single state
     def evaluate(self, positions, velocities=None, keypoints=None,
-                 with_gradient: bool = False) -> StateEvaluation:
+                 with_gradient: bool = False, report_distance: float = 0.0) -> StateEvaluation:
         """
         Evaluate every active constraint at actuated joint ``positions``.
 
         ``velocities`` (rad/s, same order) feed ``joint_velocity`` (skipped when None);
         ``keypoints`` (K x 3, scene frame) default to the scene objects' keypoints.
-        Gradients are d c_k / d positions.
+        Gradients are d c_k / d positions. Distance pairs are measured exactly when they may
+        be closer than their margin or ``report_distance`` (m; e.g. for markers), and the
+        closest pair always (so ``min_clearance`` is exact).
         """
         positions = np.asarray(positions, dtype=float)
-        evaluation = self._position_terms(positions, keypoints, with_gradient)
+        evaluation = self._position_terms(positions, keypoints, with_gradient, report_distance)
         term = self.config.term('joint_velocity')
         if term.active and velocities is not None:
             slack = self._velocity_bound() - np.abs(np.asarray(velocities, dtype=float))
@@ -144,6 +146,8 @@ class ConstraintEvaluator:
             evaluation.terms['joint_velocity'] = TermResult(
                 'joint_velocity', float(cost.sum()), term.margin, float(slack.min()),
                 np.zeros(len(positions)) if with_gradient else None)
+        evaluation.terms = {name: evaluation.terms[name] for name in CONSTRAINT_NAMES
+                            if name in evaluation.terms}
         evaluation.total = self._weighted_total(evaluation.terms)
         return evaluation
 
@@ -154,7 +158,8 @@ class ConstraintEvaluator:
     def _velocity_bound(self) -> np.ndarray:
         return self.config.velocity_scale * self.robot.velocity_limit
 
-    def _position_terms(self, positions, keypoints, with_gradient) -> StateEvaluation:
+    def _position_terms(self, positions, keypoints, with_gradient,
+                        report_distance: float = 0.0) -> StateEvaluation:
         config, robot = self.config, self.robot
         active = set(config.active)
         if with_gradient:
@@ -164,12 +169,12 @@ class ConstraintEvaluator:
         evaluation = StateEvaluation(terms, 0.0)
         if 'clearance' in active:
             term = config.term('clearance')
-            pairs = self.query.scene_distances(max(term.margin, config.report_distance))
+            pairs = self.query.scene_distances(max(term.margin, report_distance))
             evaluation.clearance_pairs = pairs
             terms['clearance'] = self._distance_term('clearance', pairs, False, with_gradient)
         if 'self_collision' in active:
             term = config.term('self_collision')
-            pairs = self.query.self_distances(max(term.margin, config.report_distance))
+            pairs = self.query.self_distances(max(term.margin, report_distance))
             evaluation.self_pairs = pairs
             terms['self_collision'] = self._distance_term('self_collision', pairs, True,
                                                           with_gradient)
@@ -222,10 +227,11 @@ class ConstraintEvaluator:
         robot = self.robot
         below, above = positions - robot.lower, robot.upper - positions
         slack = np.minimum(below, above)
-        cost, slope = penalty(self._joint_margins - slack, term.penalty, term.smooth_width)
-        cost, slope = np.where(self._limited, cost, 0.0), np.where(self._limited, slope, 0.0)
+        cost, slope = penalty(self.joint_margins - slack, term.penalty, term.smooth_width)
+        limited = self.limited_joints
+        cost, slope = np.where(limited, cost, 0.0), np.where(limited, slope, 0.0)
         gradient = slope * np.where(below < above, -1.0, 1.0)
-        measured = float(slack[self._limited].min()) if self._limited.any() else np.inf
+        measured = float(slack[limited].min()) if limited.any() else np.inf
         return (TermResult('joint_position', float(cost.sum()), term.margin, measured, gradient),
                 slack)
 

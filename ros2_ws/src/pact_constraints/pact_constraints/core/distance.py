@@ -15,6 +15,7 @@ the scene: their distance never changes and they usually touch their mount.
 """
 
 from dataclasses import dataclass
+import math
 from typing import List, Optional, Sequence
 
 import coal
@@ -55,17 +56,27 @@ class DistanceQuery:
         self._request = coal.DistanceRequest()
         self._request.enable_signed_distance = True
         self._request.gjk_tolerance = 1e-9
+        self._result = coal.DistanceResult()
         self._scene_functors = [[coal.ComputeDistance(body.shape, other.shape)
                                  for other in self.scene_bodies] for body in self.robot_bodies]
         self._self_functors = [coal.ComputeDistance(self.robot_bodies[i].shape,
                                                     self.robot_bodies[j].shape)
                                for i, j in self.self_pairs]
         self._local_centres = np.array([b.centre for b in self.robot_bodies]).reshape(-1, 3)
+        capsules = robot.link_capsules()
+        self._capsule_a = np.array([capsules[b.link].a for b in self.robot_bodies]).reshape(-1, 3)
+        self._capsule_b = np.array([capsules[b.link].b for b in self.robot_bodies]).reshape(-1, 3)
+        self._capsule_radius = np.array([capsules[b.link].radius for b in self.robot_bodies])
         self._radii = np.array([b.radius for b in self.robot_bodies])
         self._joint_ids = np.array([b.joint_id for b in self.robot_bodies], dtype=int)
         self._scene_centres = np.array([b.centre for b in self.scene_bodies]).reshape(-1, 3)
         self._scene_radii = np.array([b.radius for b in self.scene_bodies])
         self._planes = [b.plane for b in self.scene_bodies]
+        self._box_columns = [i for i, b in enumerate(self.scene_bodies) if b.shape_type == 'box']
+        boxes = [self.scene_bodies[i] for i in self._box_columns]
+        self._box_frames = (np.array([b.transform[:3, :3] for b in boxes]).reshape(-1, 3, 3),
+                            np.array([b.transform[:3, 3] for b in boxes]).reshape(-1, 3),
+                            np.array([np.asarray(b.shape.halfSide) for b in boxes]).reshape(-1, 3))
         self.body_transforms: Optional[np.ndarray] = None
         self._coal_transforms: list = []
 
@@ -78,32 +89,56 @@ class DistanceQuery:
         self.body_transforms = transforms
         self._coal_transforms = [to_coal_transform(t) for t in transforms]
         rotations = joints[self._joint_ids, :3, :3]
-        self._world_centres = (np.einsum('nij,nj->ni', rotations, self._local_centres)
-                               + joints[self._joint_ids, :3, 3])
+        origins = joints[self._joint_ids, :3, 3]
+        self._world_centres = np.einsum('nij,nj->ni', rotations, self._local_centres) + origins
+        self._world_a = np.einsum('nij,nj->ni', rotations, self._capsule_a) + origins
+        self._world_b = np.einsum('nij,nj->ni', rotations, self._capsule_b) + origins
         return transforms
 
     def _narrow(self, functor, transform_a, transform_b):
-        result = coal.DistanceResult()
+        result = self._result
+        result.clear()
         distance = functor(transform_a, transform_b, self._request, result)
-        point_a = np.array(result.getNearestPoint1())
-        point_b = np.array(result.getNearestPoint2())
         normal = np.array(result.normal)
-        norm = np.linalg.norm(normal)
+        norm = math.sqrt(float(normal @ normal))
         normal = normal / norm if norm > 1e-12 else np.zeros(3)
-        return float(distance), point_a, point_b, normal
+        return (float(distance), np.array(result.getNearestPoint1()),
+                np.array(result.getNearestPoint2()), normal)
 
     def scene_lower_bounds(self) -> np.ndarray:
-        """Return lower bounds (robot bodies x scene bodies, m) of the pair distances."""
+        """
+        Return lower bounds (robot bodies x scene bodies, m) of the pair distances.
+
+        Each robot body is bounded by its link's enclosing capsule, each obstacle by its
+        bounding sphere (half-spaces exactly).
+        """
         if not self.scene_bodies:
             return np.zeros((len(self.robot_bodies), 0))
-        gaps = np.linalg.norm(self._world_centres[:, None, :] - self._scene_centres[None],
-                              axis=2)
-        bounds = gaps - self._radii[:, None] - self._scene_radii[None]
+        a, b = self._world_a[:, None, :], self._world_b[:, None, :]
+        axis = b - a
+        length_sq = np.maximum((axis * axis).sum(-1), 1e-18)
+        t = np.clip(((self._scene_centres[None] - a) * axis).sum(-1) / length_sq, 0.0, 1.0)
+        closest = a + t[..., None] * axis
+        gaps = np.linalg.norm(closest - self._scene_centres[None], axis=2)
+        bounds = gaps - self._capsule_radius[:, None] - self._scene_radii[None]
         for column, plane in enumerate(self._planes):
             if plane is not None:
-                bounds[:, column] = self._world_centres @ plane[0] - plane[1] - self._radii
+                heights = np.minimum(self._world_a @ plane[0], self._world_b @ plane[0])
+                bounds[:, column] = heights - plane[1] - self._capsule_radius
+        if self._box_columns:
+            bounds[:, self._box_columns] = np.maximum(bounds[:, self._box_columns],
+                                                      self._box_slab_bounds())
         bounds[self._joint_ids == 0] = np.inf
         return bounds
+
+    def _box_slab_bounds(self) -> np.ndarray:
+        """Return separating-axis lower bounds (bodies x boxes, m) along each box axis."""
+        rotations, centres, halves = self._box_frames
+        a = np.einsum('oji,noj->noi', rotations, self._world_a[:, None] - centres[None])
+        b = np.einsum('oji,noj->noi', rotations, self._world_b[:, None] - centres[None])
+        low, high = np.minimum(a, b), np.maximum(a, b)
+        gaps = np.maximum(np.maximum(low - halves[None], -halves[None] - high), 0.0)
+        return gaps.max(axis=2) - self._capsule_radius[:, None]
 
     def self_lower_bounds(self) -> np.ndarray:
         """Return lower bounds (one per self pair, m) of the self-collision distances."""

@@ -272,6 +272,13 @@ class RobotModel:
             self._geometries[mode] = self._build_geometries(mode)
         return self._geometries[mode]
 
+    def link_capsules(self) -> Dict[str, link_geometry.Capsule]:
+        """Return one capsule per link enclosing its collision geometry (parent-joint frame)."""
+        if not hasattr(self, '_link_capsules'):
+            self._link_capsules = {link: link_geometry.fit_enclosing_capsule(vertices)
+                                   for link, (_, vertices) in self._link_vertices().items()}
+        return self._link_capsules
+
     def self_collision_pairs(self, mode: str) -> List[Tuple[int, int]]:
         """Return index pairs into ``geometries(mode)`` checked for self-collision."""
         if mode not in self._self_pairs:

@@ -87,22 +87,30 @@ def segment_convex_distance(a, b, signed_distance) -> torch.Tensor:
     """
     Return min over the segment a-b of ``signed_distance(point)`` (a convex function).
 
-    The minimiser is located by golden-section search without gradient (to 0.618**32 of the
-    segment, ~2e-7), then the distance is evaluated there with gradient.
+    The minimiser is located by golden-section search without gradient (one evaluation per
+    step; the bracket shrinks to 0.618**32 of the segment, ~2e-7), then the distance is
+    evaluated there with gradient.
     """
+    def along(t):
+        return signed_distance(a + t[..., None] * (b - a))
     with torch.no_grad():
         low = torch.zeros(a.shape[:-1], dtype=a.dtype, device=a.device)
         high = torch.ones_like(low)
+        left, right = high - _GOLDEN * (high - low), low + _GOLDEN * (high - low)
+        f_left, f_right = along(left), along(right)
         for _ in range(_SEARCH_STEPS):
-            left = high - _GOLDEN * (high - low)
-            right = low + _GOLDEN * (high - low)
-            f_left = signed_distance(a + left[..., None] * (b - a))
-            f_right = signed_distance(a + right[..., None] * (b - a))
-            move_high = f_left < f_right
-            high = torch.where(move_high, right, high)
-            low = torch.where(move_high, low, left)
+            keep_left = f_left < f_right        # minimum in [low, right]
+            high = torch.where(keep_left, right, high)
+            low = torch.where(keep_left, low, left)
+            probe = torch.where(keep_left, high - _GOLDEN * (high - low),
+                                low + _GOLDEN * (high - low))
+            f_probe = along(probe)
+            left, right = (torch.where(keep_left, probe, right),
+                           torch.where(keep_left, left, probe))
+            f_left, f_right = (torch.where(keep_left, f_probe, f_right),
+                               torch.where(keep_left, f_left, f_probe))
         t = 0.5 * (low + high)
-    return signed_distance(a + t[..., None] * (b - a))
+    return along(t)
 
 
 def _norm(vector: torch.Tensor) -> torch.Tensor:

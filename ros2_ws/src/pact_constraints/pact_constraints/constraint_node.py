@@ -1,0 +1,216 @@
+# Copyright 2026 The PACT-ROS Authors
+# SPDX-License-Identifier: Apache-2.0
+"""
+Constraint node: live constraint monitor publishing ``ConstraintState`` and RViz markers.
+
+Subscribes: ``/robot_description`` (std_msgs/String, latched), ``/joint_states`` (by joint
+name, sensor QoS), the scene topic (``pact_msgs/Scene``, latched; param ``scene_topic``).
+Publishes: ``constraint_state`` (pact_msgs/ConstraintState at ``rate``, stamped with the joint
+state's stamp) and ``~/markers`` (visualization_msgs/MarkerArray at <= 10 Hz).
+Parameters: ``rate`` (Hz), ``config_file`` (constraint YAML, '' = bundled default),
+``active_constraints``, ``geometry_mode`` (exact | convex | capsule, '' = config),
+``margins.<constraint>`` (< 0 = config), ``stale_timeout`` (s), ``robot_description_semantic``
+(SRDF XML or a path/URI to it), ``scene_file`` (scene YAML), ``scene_topic``, ``marker_rate``.
+All logic lives in ``core.monitor``; this module converts messages and schedules.
+"""
+
+import pathlib
+import time
+
+from pact_constraints.core.config import (CONSTRAINT_NAMES, ConstraintConfigError,
+                                          default_config_path, load_constraint_config)
+from pact_constraints.core.marker_plan import MarkerTracker, plan_markers
+from pact_constraints.core.monitor import (config_with_overrides, ConstraintMonitor,
+                                           MonitorResult, STATUS_UNKNOWN)
+from pact_constraints.core.robot_assets import read_description, RobotAssetError
+from pact_constraints.core.robot_model import RobotModelError
+from pact_constraints.core.scene import load_scene_yaml, SceneError
+from pact_constraints.markers import marker_array
+from pact_constraints.scene_conversion import scene_from_msg
+from pact_msgs.msg import ConstraintState, Scene as SceneMsg
+from rcl_interfaces.msg import ParameterDescriptor
+import rclpy
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+from rclpy.parameter import Parameter
+from rclpy.qos import (DurabilityPolicy, qos_profile_sensor_data, QoSProfile,
+                       ReliabilityPolicy)
+from sensor_msgs.msg import JointState
+from std_msgs.msg import String
+from visualization_msgs.msg import MarkerArray
+
+LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
+                     durability=DurabilityPolicy.TRANSIENT_LOCAL)
+MAX_MARKER_RATE = 10.0
+
+
+def read_srdf_parameter(value: str) -> str:
+    """Return SRDF XML from a parameter holding XML, a path or a package:// URI ('' = none)."""
+    value = value.strip()
+    if not value or value.startswith('<'):
+        return value
+    try:
+        return read_description(value)
+    except (RobotAssetError, OSError) as error:
+        raise RobotModelError(f'robot_description_semantic: {error}') from error
+
+
+class ConstraintNode(Node):
+    """Thin rclpy wrapper around ``ConstraintMonitor`` (see module docstring)."""
+
+    def __init__(self):
+        """Declare parameters, load config/SRDF/scene, create interfaces and the timer."""
+        super().__init__('constraint_node')
+        self._declare_parameters()
+        get = self.get_parameter
+        config = load_constraint_config(get('config_file').value or default_config_path())
+        margins = {name: get(f'margins.{name}').value for name in CONSTRAINT_NAMES}
+        active = self.get_parameter_or('active_constraints',
+                                       Parameter('active_constraints', value=[])).value
+        config = config_with_overrides(config, list(active or []),
+                                       get('geometry_mode').value, margins)
+        srdf = read_srdf_parameter(get('robot_description_semantic').value)
+        scene_file = get('scene_file').value
+        scene = load_scene_yaml(scene_file) if scene_file else None
+        self.monitor = ConstraintMonitor(
+            config, srdf, scene, get('stale_timeout').value,
+            scene_dir=pathlib.Path(scene_file).parent if scene_file else None)
+        self.markers = MarkerTracker()
+        self.marker_period = 1.0 / min(MAX_MARKER_RATE, max(get('marker_rate').value, 1e-3))
+        self._last_marker_time = -1e9
+        self.state_publisher = self.create_publisher(ConstraintState, 'constraint_state', 10)
+        self.marker_publisher = self.create_publisher(MarkerArray, '~/markers', 1)
+        self.create_subscription(String, '/robot_description', self._on_description, LATCHED)
+        self.create_subscription(JointState, '/joint_states', self._on_joint_state,
+                                 qos_profile_sensor_data)
+        self.create_subscription(SceneMsg, get('scene_topic').value, self._on_scene, LATCHED)
+        self.create_timer(1.0 / get('rate').value, self._on_timer)
+        self.get_logger().info(
+            f'constraint node: {config.geometry_mode} geometry, active {list(config.active)}, '
+            f'{get("rate").value:.0f} Hz')
+
+    def _declare_parameters(self):
+        def describe(text):
+            return ParameterDescriptor(description=text)
+        self.declare_parameter('rate', 100.0, describe('evaluation/publication rate (Hz)'))
+        self.declare_parameter('config_file', '', describe('constraint YAML; empty = default'))
+        self.declare_parameter('active_constraints', Parameter.Type.STRING_ARRAY,
+                               describe(f'subset of {list(CONSTRAINT_NAMES)}; empty = config'))
+        self.declare_parameter('geometry_mode', '', describe('exact | convex | capsule'))
+        for name in CONSTRAINT_NAMES:
+            self.declare_parameter(f'margins.{name}', -1.0,
+                                   describe(f'margin d_k of {name}; < 0 = from config'))
+        self.declare_parameter('stale_timeout', 0.5, describe('joint state age (s) -> UNKNOWN'))
+        self.declare_parameter('robot_description_semantic', '',
+                               describe('SRDF XML, or a path / package:// URI of it'))
+        self.declare_parameter('scene_file', '', describe('scene YAML loaded at start'))
+        self.declare_parameter('scene_topic', 'scene', describe('pact_msgs/Scene topic'))
+        self.declare_parameter('marker_rate', 10.0, describe('marker rate (Hz, at most 10)'))
+
+    # ----------------------------------------------------------------- callbacks
+    def _on_description(self, msg: String):
+        try:
+            robot = self.monitor.set_robot_description(msg.data)
+        except RobotModelError as error:
+            self.get_logger().error(f'rejected robot_description, keeping the last good model: '
+                                    f'{error}')
+            return
+        self.markers_reset()
+        self.get_logger().info(f'robot model {robot.robot_id}: joints {robot.joint_names}')
+
+    def _on_scene(self, msg: SceneMsg):
+        try:
+            self.monitor.set_scene(scene_from_msg(msg))
+        except (SceneError, RobotModelError) as error:
+            self.get_logger().error(f'rejected scene, keeping the last good one: {error}')
+            return
+        self.markers_reset()
+        self.get_logger().info(f'scene version {msg.version}: {len(msg.obstacles)} obstacles')
+
+    def _on_joint_state(self, msg: JointState):
+        stamp = msg.header.stamp.sec + 1e-9 * msg.header.stamp.nanosec
+        self.monitor.add_joint_state(msg.name, msg.position, msg.velocity, stamp,
+                                     time.monotonic())
+
+    def markers_reset(self):
+        """Delete every marker shown (the model or scene changed, ids may mean other things)."""
+        self._publish_markers([], None)
+
+    def _on_timer(self):
+        started = time.perf_counter()
+        now = time.monotonic()
+        marker_cycle = now - self._last_marker_time >= self.marker_period
+        result = self.monitor.evaluate(now, for_markers=marker_cycle)
+        state = self._state_message(result)
+        state.compute_time = time.perf_counter() - started
+        self.state_publisher.publish(state)
+        if result.status == STATUS_UNKNOWN:
+            self.get_logger().warn(f'constraint status UNKNOWN: {result.message}',
+                                   throttle_duration_sec=2.0)
+        if marker_cycle:
+            self._last_marker_time = now
+            specs = [] if result.evaluation is None else plan_markers(self.monitor.evaluator,
+                                                                      result.evaluation)
+            self._publish_markers(specs, state.header)
+
+    def _publish_markers(self, specs, header):
+        deletions = self.markers.update(specs)
+        if not specs and not deletions:
+            return
+        if header is None:
+            header = ConstraintState().header
+            header.frame_id = self.monitor.scene.frame
+        self.marker_publisher.publish(marker_array(specs, deletions, header))
+
+    def _state_message(self, result: MonitorResult) -> ConstraintState:
+        monitor = self.monitor
+        state = ConstraintState(status=result.status, status_message=result.message)
+        state.header.frame_id = monitor.scene.frame
+        state.header.stamp.sec = int(result.stamp)
+        state.header.stamp.nanosec = int(round((result.stamp - int(result.stamp)) * 1e9)) % 10**9
+        state.scene_version = int(monitor.scene.version)
+        state.geometry_mode = monitor.config.geometry_mode
+        if monitor.robot is not None:
+            state.robot_id = monitor.robot.robot_id
+        evaluation = result.evaluation
+        if evaluation is None:
+            return state
+        for name, term in evaluation.terms.items():
+            state.names.append(name)
+            state.values.append(float(term.value))
+            state.margins.append(float(term.margin))
+            state.measured.append(float(term.measured))
+            state.violated.append(bool(term.violated))
+        closest = evaluation.min_clearance
+        if closest is not None:
+            state.has_clearance = True
+            state.min_clearance = float(closest.distance)
+            for target, point in ((state.witness_robot, closest.point_robot),
+                                  (state.witness_obstacle, closest.point_other)):
+                target.x, target.y, target.z = (float(v) for v in point)
+            state.normal.x, state.normal.y, state.normal.z = (float(v) for v in closest.normal)
+            state.clearance_link, state.clearance_obstacle = (closest.robot_link,
+                                                              closest.other_name)
+        return state
+
+
+def main(args=None):
+    """Run the constraint node until interrupted."""
+    rclpy.init(args=args)
+    try:
+        node = ConstraintNode()
+    except (ConstraintConfigError, SceneError, RobotModelError) as error:
+        print(f'[constraint_node] cannot start: {error}', flush=True)
+        rclpy.try_shutdown()
+        raise SystemExit(2) from error
+    try:
+        rclpy.spin(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+
+
+if __name__ == '__main__':
+    main()
