@@ -25,12 +25,12 @@ import sys
 from builtin_interfaces.msg import Time
 import numpy as np
 from pact_constraints.core import robot_assets
+from pact_constraints.scene_conversion import scene_to_msg
 from pact_msgs.msg import EpisodeEvent, EpisodeOutcome, NamedValue, Scene as SceneMsg
 from pact_msgs.srv import GetEpisodeOutcome, ResetEpisode
 from pact_sim.core.scene_builder import RobotConfig
 from pact_sim.core.sim_env import SimEnv
 from pact_sim.core.trajectory import TrajectoryError, TrajectoryFollower
-from pact_sim.scene_msgs import scene_to_msg
 from rcl_interfaces.msg import ParameterDescriptor
 import rclpy
 from rclpy.clock import Clock, ClockType
@@ -244,7 +244,9 @@ class SimNode(Node):
     def _publish_scene(self):
         scene = dataclasses.replace(self.env.current_scene(), version=self.scene_version)
         self.published_scene = scene
-        self.scene_pub.publish(scene_to_msg(scene, to_time(self.sim_time)))
+        message = scene_to_msg(scene)
+        message.header.stamp = to_time(self.sim_time)
+        self.scene_pub.publish(message)
 
     def _maybe_publish_scene(self):
         current = self.env.current_scene()
