@@ -85,7 +85,7 @@ install_pins() {
     local count total
     count="$(printf '%s\n' "$missing" | wc -l)"
     total="$(grep -c '==' "$LOCK")"
-    printf '%s\n' "$missing" | head -n 20 >&2
+    sed -n '1,20p' <<< "$missing" >&2  # no pipe: `head` closing early would SIGPIPE us
     [[ $count -gt 20 ]] && printf '... and %d more\n' "$((count - 20))" >&2
     die "pip could not install $count of the $total pins of requirements.lock (listed above). Is the package index (PyPI, or PIP_INDEX_URL) reachable from this machine? Re-run 'make setup' once it is."
   fi
