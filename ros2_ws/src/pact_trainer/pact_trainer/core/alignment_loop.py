@@ -18,6 +18,9 @@ One iteration i:
 5. a crash-safe checkpoint of everything (weights, optimiser, buffer, curriculum, counters,
    history) marks the iteration complete; ``PactAligner.resume`` restarts from it.
 
+``objective='rwr'`` swaps the distillation loss for reward-weighted regression (baseline) and
+keeps everything else (budget, gate, trust region) identical.
+
 Bookkeeping per iteration (cumulative): env steps, denoiser calls (rollout sampling + teacher +
 student + KL evaluations), wall-clock seconds of this run including previous sessions.
 """
@@ -27,6 +30,7 @@ import json
 from pathlib import Path
 import time
 
+from pact_trainer.core.baselines.rwr import rwr_loss
 from pact_trainer.core.costs import CostSet
 from pact_trainer.core.curriculum import MarginCurriculum
 from pact_trainer.core.distillation import (distillation_loss, DistillationBatch, kl_proxy,
@@ -41,6 +45,7 @@ import torch
 
 CHECKPOINT_NAME = 'trainer_state.pt'
 LOG_NAME = 'iterations.jsonl'
+OBJECTIVES = ('pact', 'rwr')
 
 
 @dataclass
@@ -60,7 +65,14 @@ class PactConfig:
     guidance: GuidanceSchedule = field(default_factory=GuidanceSchedule)
     teacher: TeacherUpdate = field(default_factory=TeacherUpdate)
     gate: ImprovementGate = field(default_factory=ImprovementGate)
+    objective: str = 'pact'
+    rwr_temperature: float = 0.1
     seed: int = 0
+
+    def __post_init__(self):
+        """Validate the objective."""
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f'objective must be one of {OBJECTIVES}, got {self.objective!r}')
 
     def to_dict(self) -> dict:
         """Return a JSON-ready dict."""
@@ -170,10 +182,12 @@ class PactAligner:
             epochs += 1
             for _ in range(self.config.steps_per_epoch):
                 sample = self.buffer.sample(self.config.batch_size, generator)
-                loss, info = distillation_loss(
-                    self.student, teacher,
-                    DistillationBatch(sample.action, sample.observation, sample.context),
-                    generator)
+                minibatch = DistillationBatch(sample.action, sample.observation, sample.context)
+                if self.config.objective == 'rwr':
+                    loss, info = rwr_loss(self.student, self.costs, minibatch,
+                                          self.config.rwr_temperature, generator)
+                else:
+                    loss, info = distillation_loss(self.student, teacher, minibatch, generator)
                 self.optimizer.zero_grad()
                 loss.backward()
                 self.optimizer.step()
