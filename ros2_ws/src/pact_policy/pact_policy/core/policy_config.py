@@ -9,6 +9,10 @@ before the next inference. Observation history: the policy is conditioned on the
 ``n_obs_steps`` observation vectors of ``obs_dim`` entries, flattened oldest-first into one
 vector of ``condition_dim = n_obs_steps * obs_dim`` entries.
 
+``clip_sample_range`` (> 0) clips the DDPM/DDIM clean-sample estimate â_0 to ±range in
+normalised units at every step (Diffusion Policy's ``clip_sample``; 1.0 fits the default min-max
+action normaliser, 0 disables it). It keeps few-step DDIM stable where σ_t/α_t is large.
+
 ``architecture_id`` is a readable string of every field that changes the weight tensors or
 their meaning; two checkpoints with the same id are interchangeable in a running policy node.
 """
@@ -37,7 +41,7 @@ class PolicyConfig:
     beta_schedule: str = 'cosine'
     default_sampler: str = ''
     num_inference_steps: int = 10
-    clip_sample_range: float = 0.0
+    clip_sample_range: float = 1.0
     time_embed_dim: int = 64
     mlp_hidden_dim: int = 256
     mlp_num_blocks: int = 3

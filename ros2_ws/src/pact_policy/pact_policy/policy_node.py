@@ -1,0 +1,483 @@
+# Copyright 2026 The PACT-ROS Authors
+# SPDX-License-Identifier: Apache-2.0
+"""
+Lifecycle policy node: observation in, safe JointTrajectory out, weights hot-swapped safely.
+
+Lifecycle: configure = load ``model_path`` + one warm-up forward pass; activate = start
+commanding; deactivate = hold the measured position. With ``autostart`` (default true) the node
+configures itself at start-up and waits INACTIVE for an activate transition.
+
+Every control tick (period ``n_action_steps * action_dt`` s) the executor thread snapshots the
+observation and hands it to the inference worker; the worker samples a chunk, makes it safe
+(``core.command_safety``) and publishes it with a PolicyStep. Stale joint states, a missing
+robot description or a latched e-stop make the node publish a one-point hold at the measured
+position instead. All decisions live in ROS-free ``core`` modules; this file only converts
+messages, holds parameters and schedules work.
+"""
+
+import os
+import queue
+import threading
+import time
+
+from builtin_interfaces.msg import Duration
+from pact_msgs.msg import ModelAnnouncement, PolicyStatus, PolicyStep, Scene
+from pact_msgs.srv import ActivateModel, ResetEStop, RollbackModel
+from pact_policy.core.checkpoint import load_checkpoint
+from pact_policy.core.command_safety import ChunkRejected, make_safe_command, SafetyLimits
+from pact_policy.core.model_transfer import (
+    Announcement, check_announcement, ModelSlots, prepare_candidate, smoke_test, TransferError)
+from pact_policy.core.observation import ObservationBuilder, ObservationError, ObservationHistory
+from pact_policy.core.supervision import EStopLatch, InputWatchdog, LatencyWindow
+from pact_policy.core.urdf_model import URDFError, URDFModel
+from pact_policy.model_fetcher import ModelFetcher
+from pact_policy.policy_parameters import declare_policy_parameters
+import rclpy
+from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
+from rclpy.qos import (DurabilityPolicy, qos_profile_sensor_data, QoSProfile,
+                       ReliabilityPolicy)
+from sensor_msgs.msg import JointState
+from std_msgs.msg import Bool, Float64MultiArray, String
+import torch
+from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
+
+LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
+                     durability=DurabilityPolicy.TRANSIENT_LOCAL)
+COMMANDS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+
+
+def seconds_to_duration(seconds: float) -> Duration:
+    """Return a builtin Duration for ``seconds`` ≥ 0."""
+    whole = int(seconds)
+    return Duration(sec=whole, nanosec=int(round((seconds - whole) * 1e9)))
+
+
+class PolicyNode(LifecycleNode):
+    """The deployment-side policy runner; see the module docstring."""
+
+    def __init__(self):
+        super().__init__('policy_node')
+        self.params = declare_policy_parameters(self)
+        self._lock = threading.RLock()
+        self.slots = ModelSlots()
+        self.estop = EStopLatch()
+        self.watchdog = InputWatchdog({'joint_states': self.params.input_timeout_s})
+        self.latency = LatencyWindow()
+        self.positions, self.velocities, self.scene_poses = {}, {}, {}
+        self.scene_version = 0
+        self.robot = None
+        self.limits = None
+        self.builder = None
+        self.history = None
+        self.last_observation = None
+        self.constraint_state = None
+        self.active = False
+        self.state_code = PolicyStatus.STATE_UNCONFIGURED
+        self.state_message = ''
+        self.missed_ticks = 0
+        self.step_index = 0
+        self._jobs = queue.Queue(maxsize=1)
+        self._busy = threading.Event()
+        self._inference_lock = threading.Lock()  # held while a chunk is being produced
+        self._fetch_queue = queue.Queue(maxsize=1)
+        self.fetcher = ModelFetcher(self, self.params.transfer_timeout_s)
+        self._create_interfaces()
+        threading.Thread(target=self._inference_loop, daemon=True, name='inference').start()
+        threading.Thread(target=self._swap_loop, daemon=True, name='model_swap').start()
+        self._autostart_timer = (self.create_timer(0.0, self._autostart_once)
+                                 if self.params.autostart else None)
+
+    # --- wiring -------------------------------------------------------------------------------
+
+    def _create_interfaces(self):
+        p = self.params
+        self.create_subscription(JointState, p.joint_states_topic, self._on_joint_states,
+                                 qos_profile_sensor_data)
+        self.create_subscription(String, p.robot_description_topic, self._on_description,
+                                 LATCHED)
+        self.create_subscription(Scene, p.scene_topic, self._on_scene, LATCHED)
+        self.create_subscription(Bool, '~/estop', self._on_estop, LATCHED)
+        self.create_subscription(ModelAnnouncement, p.model_announcement_topic,
+                                 self._on_announcement, LATCHED)
+        self.create_service(ResetEStop, '~/reset_estop', self._on_reset_estop)
+        self.create_service(RollbackModel, '~/rollback_model', self._on_rollback)
+        self.create_service(ActivateModel, '~/activate_model', self._on_activate_model)
+        if p.output_mode == 'trajectory':
+            self.command_pub = self.create_publisher(JointTrajectory, p.trajectory_topic,
+                                                     COMMANDS)
+        else:
+            self.command_pub = self.create_publisher(Float64MultiArray, p.forward_topic,
+                                                     COMMANDS)
+        self.step_pub = self.create_publisher(PolicyStep, '~/policy_step', COMMANDS)
+        self.status_pub = self.create_publisher(PolicyStatus, '~/status', COMMANDS)
+        self.create_timer(1.0 / p.status_rate_hz, self._publish_status)
+        self.tick_timer = None
+
+    def _autostart_once(self):
+        self.destroy_timer(self._autostart_timer)
+        if self.state_code == PolicyStatus.STATE_UNCONFIGURED:
+            self.trigger_configure()
+            if self.params.autostart_activate:
+                self.trigger_activate()
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def on_configure(self, state):
+        """Load the model and run one warm-up forward pass."""
+        try:
+            loaded = load_checkpoint(self.params.model_path, device=self.params.device)
+            self.config = loaded.policy.config
+            smoke_test(loaded.policy, None, self.params.sampler or None,
+                       self.params.num_inference_steps or None)
+        except (ValueError, OSError, TransferError) as error:
+            self.get_logger().error(f'configure failed: {error}')
+            return TransitionCallbackReturn.FAILURE
+        if not loaded.version:
+            loaded.metadata['version'] = 'base'
+        self.action_names = self.config.action_names or list(self.params.joint_names)
+        if len(self.action_names) != self.config.action_dim:
+            self.get_logger().error(f'configure failed: need {self.config.action_dim} action '
+                                    f'joint names, have {self.action_names}')
+            return TransitionCallbackReturn.FAILURE
+        self.slots = ModelSlots(loaded)
+        self.history = ObservationHistory(self.config.n_obs_steps)
+        self.architecture_id = self.config.architecture_id
+        self._set_state(PolicyStatus.STATE_INACTIVE, '')
+        self.get_logger().info(f'configured with model {loaded.version!r} '
+                               f'({self.architecture_id})')
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_activate(self, state):
+        """Start the control tick."""
+        with self._lock:
+            self.active = True
+            self.history.clear()
+        period = self.config.n_action_steps * self.config.action_dt
+        self.tick_timer = self.create_timer(period, self._on_tick)
+        self._set_state(PolicyStatus.STATE_ACTIVE, '')
+        return super().on_activate(state)
+
+    def on_deactivate(self, state):
+        """Stop commanding and hold the measured position."""
+        with self._lock:
+            self.active = False
+        if self.tick_timer is not None:
+            self.destroy_timer(self.tick_timer)
+            self.tick_timer = None
+        self._publish_hold()
+        self._set_state(PolicyStatus.STATE_INACTIVE, 'deactivated: holding')
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state):
+        """Forget the model."""
+        self.slots = ModelSlots()
+        self._set_state(PolicyStatus.STATE_UNCONFIGURED, '')
+        return TransitionCallbackReturn.SUCCESS
+
+    # --- inputs ---------------------------------------------------------------------------------
+
+    def _on_joint_states(self, message: JointState):
+        with self._lock:
+            for index, name in enumerate(message.name):
+                if index < len(message.position):
+                    self.positions[name] = message.position[index]
+                if index < len(message.velocity):
+                    self.velocities[name] = message.velocity[index]
+            self.watchdog.feed('joint_states', time.monotonic())
+
+    def _on_description(self, message: String):
+        try:
+            robot = URDFModel(message.data)
+            limits = SafetyLimits.from_joint_limits(
+                robot.limits_for(self.action_names_or_params()), self.params.limit_margin,
+                self.params.velocity_scale, self.params.prismatic_limit_margin)
+        except (URDFError, ValueError) as error:
+            self.get_logger().error(f'robot description rejected: {error}')
+            return
+        with self._lock:
+            self.robot, self.limits, self.builder = robot, limits, None
+        self.get_logger().info('robot description received: limits for '
+                               f'{self.action_names_or_params()}')
+
+    def action_names_or_params(self) -> list:
+        """Return the action joint names (from the model once configured)."""
+        return getattr(self, 'action_names', None) or list(self.params.joint_names)
+
+    def _on_scene(self, message: Scene):
+        poses = {}
+        for entry in list(message.obstacles) + list(message.objects):
+            position, orientation = entry.pose.position, entry.pose.orientation
+            poses[entry.name] = ((position.x, position.y, position.z),
+                                 (orientation.x, orientation.y, orientation.z, orientation.w))
+        with self._lock:
+            self.scene_poses, self.scene_version = poses, message.version
+
+    def _on_estop(self, message: Bool):
+        with self._lock:
+            self.estop.update_input(message.data, 'e-stop topic asserted')
+        if message.data:
+            self._publish_hold()
+            self._set_state(PolicyStatus.STATE_ESTOP, self.estop.reason)
+            self.get_logger().error('E-STOP latched: holding until ~/reset_estop')
+
+    def _on_reset_estop(self, request, response):
+        with self._lock:
+            response.success, response.message = self.estop.reset(request.operator_note)
+        self.get_logger().warn(f'reset_estop: {response.message}')
+        if response.success:
+            self._set_state(PolicyStatus.STATE_HOLDING if self.active
+                            else PolicyStatus.STATE_INACTIVE, 'e-stop reset')
+        return response
+
+    # --- control ------------------------------------------------------------------------------
+
+    def _on_tick(self):
+        """Executor-thread tick: decide hold vs infer; never waits for inference."""
+        with self._lock:
+            if not self.active:
+                return
+            reason = self._hold_reason()
+            observation = None if reason else self._observe()
+            if observation is None and not reason:
+                reason = self.state_message
+        if reason:
+            self._publish_hold()
+            code = (PolicyStatus.STATE_ESTOP if self.estop.latched
+                    else PolicyStatus.STATE_HOLDING)
+            self._set_state(code, reason)
+            return
+        if self._busy.is_set():
+            self.missed_ticks += 1
+            return
+        self._busy.set()
+        self._jobs.put(observation)
+
+    def _hold_reason(self) -> str:
+        if self.estop.latched:
+            return f'e-stop latched: {self.estop.reason}'
+        stale = self.watchdog.describe(time.monotonic())
+        if stale:
+            return f'stale input: {stale}'
+        if self.limits is None:
+            return f'no robot description on {self.params.robot_description_topic} yet'
+        return ''
+
+    def _observe(self):
+        try:
+            if self.builder is None:
+                self.builder = ObservationBuilder(self.config.observation_names or [],
+                                                  self.robot, self.params.tool_frame)
+            vector = self.builder.build(self.positions, self.velocities, self.scene_poses)
+            measured = [self.positions[name] for name in self.action_names]
+        except (ObservationError, URDFError, KeyError) as error:
+            self.state_message = f'observation unavailable: {error}'
+            return None
+        if vector.shape[0] != self.config.obs_dim:
+            self.state_message = (f'observation has {vector.shape[0]} entries, model expects '
+                                  f'{self.config.obs_dim} (set observation_names)')
+            return None
+        self.history.push(vector)
+        self.last_observation = self.history.flat()
+        return self.last_observation, measured
+
+    def _inference_loop(self):
+        while True:
+            observation, measured = self._jobs.get()
+            try:
+                with self._inference_lock:
+                    self._infer_and_publish(observation, measured)
+            except Exception as error:  # noqa: B902 — the worker must survive anything
+                self.get_logger().error(f'inference failed: {error}')
+                self._publish_hold()
+            finally:
+                self._busy.clear()
+
+    def _infer_and_publish(self, observation, measured):
+        self._swap_now()  # a chunk boundary: the previous chunk is out, the next not started
+        loaded = self.slots.active
+        start = time.perf_counter()
+        chunk = loaded.policy.sample(
+            torch.as_tensor(observation).reshape(1, -1), self.params.sampler or None,
+            self.params.num_inference_steps or None)[0].cpu().numpy()
+        latency = time.perf_counter() - start
+        self.latency.add(latency)
+        try:
+            command = make_safe_command(chunk, measured, self.limits, self.config.action_dt,
+                                        self.config.horizon, self.config.n_action_steps)
+        except ChunkRejected as error:
+            self._publish_hold()
+            self._set_state(PolicyStatus.STATE_HOLDING, f'chunk rejected: {error}')
+            return
+        with self._lock:
+            if not self.active or self.estop.latched:
+                return  # the world changed while we were thinking: never send stale intent
+            self._publish_rows(command.rows)
+            self._set_state(PolicyStatus.STATE_ACTIVE, '')
+        self._publish_step(loaded.version, observation, chunk, command.rows, latency)
+
+    # --- outputs ------------------------------------------------------------------------------
+
+    def _publish_rows(self, rows):
+        dt = self.config.action_dt
+        if self.params.output_mode == 'trajectory':
+            trajectory = JointTrajectory(joint_names=list(self.action_names))
+            trajectory.header.stamp = self.get_clock().now().to_msg()
+            for index, row in enumerate(rows):
+                trajectory.points.append(JointTrajectoryPoint(
+                    positions=[float(v) for v in row],
+                    time_from_start=seconds_to_duration((index + 1) * dt)))
+            self.command_pub.publish(trajectory)
+        else:
+            self.command_pub.publish(Float64MultiArray(data=[float(v) for v in rows[0]]))
+
+    def _publish_hold(self):
+        with self._lock:
+            names = getattr(self, 'action_names', [])
+            if not names or any(name not in self.positions for name in names):
+                return
+            measured = [[self.positions[name] for name in names]]
+            self._publish_rows(measured)
+
+    def _publish_step(self, version, observation, chunk, rows, latency):
+        step = PolicyStep(episode_id=self.params.episode_id, step_index=self.step_index,
+                          model_version=version, action_horizon=chunk.shape[0],
+                          action_dim=chunk.shape[1], action_names=list(self.action_names),
+                          action_dt=self.config.action_dt, command_horizon=len(rows),
+                          inference_latency=latency, scene_version=self.scene_version)
+        step.header.stamp = self.get_clock().now().to_msg()
+        step.header.frame_id = self.params.frame_id
+        step.observation_names = history_names(self.config.observation_names,
+                                               self.config.n_obs_steps, self.config.obs_dim)
+        step.observation = [float(v) for v in observation]
+        step.action_chunk = [float(v) for v in chunk.reshape(-1)]
+        step.command = [float(v) for v in rows.reshape(-1)]
+        if self.constraint_state is not None:
+            step.constraint_state = self.constraint_state
+        self.step_pub.publish(step)
+        self.step_index += 1
+
+    def _set_state(self, code: int, message: str):
+        changed = (code, message) != (self.state_code, self.state_message)
+        self.state_code, self.state_message = code, message
+        if changed:
+            self._publish_status()
+
+    def _publish_status(self):
+        active, previous, pending = self.slots.versions()
+        status = PolicyStatus(state=self.state_code, message=self.state_message,
+                              active_model_version=active, previous_model_version=previous,
+                              pending_model_version=pending, estop_latched=self.estop.latched,
+                              inference_latency=self.latency.last,
+                              inference_latency_p99=self.latency.percentile(99),
+                              missed_ticks=self.missed_ticks)
+        status.header.stamp = self.get_clock().now().to_msg()
+        self.status_pub.publish(status)
+
+    # --- hot swap -------------------------------------------------------------------------------
+
+    def _on_announcement(self, message: ModelAnnouncement):
+        announcement = Announcement(message.version, message.parent_version,
+                                    message.architecture_id, message.size_bytes,
+                                    message.sha256, message.uri)
+        try:
+            self._fetch_queue.get_nowait()  # keep only the newest announcement
+        except queue.Empty:
+            pass
+        self._fetch_queue.put(announcement)
+
+    def _swap_loop(self):
+        try:  # fetching/loading must never starve inference: run this thread niced (Linux)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        except (AttributeError, OSError):
+            pass
+        while True:
+            announcement = self._fetch_queue.get()
+            if self.slots.active is None or announcement.version == self.slots.versions()[0]:
+                continue
+            self.slots.set_pending(announcement.version)
+            try:
+                self._receive(announcement)
+            except TransferError as error:
+                self.get_logger().error(f'model rejected, keeping the running model: {error}')
+            finally:
+                self.slots.set_pending('')
+
+    def _receive(self, announcement: Announcement):
+        check_announcement(announcement, self.architecture_id, self.params.max_model_bytes)
+        start = time.perf_counter()
+        data = self.fetcher.fetch(announcement)
+        fetched = time.perf_counter()
+        candidate = prepare_candidate(data, announcement, self.architecture_id,
+                                      self.last_observation, self.params.device,
+                                      self.params.max_model_bytes,
+                                      self.params.sampler or None,
+                                      self.params.num_inference_steps or None)
+        for field in ('action_names', 'observation_names', 'action_dt', 'n_action_steps'):
+            if getattr(candidate.policy.config, field) != getattr(self.config, field):
+                raise TransferError(f'model {announcement.version!r}: {field} differs from the '
+                                    'running model')
+        self.slots.stage(candidate)
+        self.get_logger().info(
+            f'model {announcement.version!r} verified and staged ({len(data)} bytes; fetch '
+            f'{fetched - start:.3f} s, load + smoke test {time.perf_counter() - fetched:.3f} s)')
+        if self.params.auto_activate:
+            self.get_logger().info(self.slots.request_activation(announcement.version)[1])
+            self._swap_if_idle()
+
+    def _swap_now(self):
+        """Perform a requested swap; callers hold the inference lock (a chunk boundary)."""
+        message = self.slots.swap_if_requested()
+        if message:
+            self.get_logger().info(message)
+            self._publish_status()
+
+    def _swap_if_idle(self):
+        """Swap right away when no chunk is being produced, else at the next one's start."""
+        if self._inference_lock.acquire(blocking=False):
+            try:
+                self._swap_now()
+            finally:
+                self._inference_lock.release()
+
+    def _on_activate_model(self, request, response):
+        response.success, response.message = self.slots.request_activation(request.version)
+        if response.success:
+            self._swap_if_idle()
+        response.active_version = self.slots.versions()[0]
+        return response
+
+    def _on_rollback(self, request, response):
+        response.success, response.message = self.slots.request_rollback()
+        if response.success:
+            self._swap_if_idle()
+        response.active_version = self.slots.versions()[0]
+        return response
+
+
+def history_names(names, n_obs_steps: int, obs_dim: int) -> list:
+    """Return one name per entry of the flattened history (``name@-k`` for older steps)."""
+    names = list(names) or [f'obs{i}' for i in range(obs_dim)]
+    result = []
+    for lag in range(n_obs_steps - 1, -1, -1):
+        result += [name if lag == 0 else f'{name}@-{lag}' for name in names]
+    return result
+
+
+def main(args=None):
+    """Run the policy node with a multi-threaded executor until interrupted."""
+    rclpy.init(args=args)
+    node = PolicyNode()
+    executor = MultiThreadedExecutor(num_threads=4)
+    executor.add_node(node)
+    try:
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+
+
+if __name__ == '__main__':
+    main()

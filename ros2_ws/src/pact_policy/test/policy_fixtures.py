@@ -1,0 +1,56 @@
+# Copyright 2026 The PACT-ROS Authors
+# SPDX-License-Identifier: Apache-2.0
+"""Small Panda policies and robot descriptions shared by the node tests."""
+
+import pathlib
+import site
+
+import numpy as np
+from pact_policy.core.normalizer import Normalizer
+from pact_policy.core.policy import DiffusionPolicy
+from pact_policy.core.policy_config import PolicyConfig
+import torch
+
+PANDA_ACTION_NAMES = [f'panda_joint{i}' for i in range(1, 8)] + ['panda_finger_joint1']
+PANDA_HOME = [0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785, 0.02]
+
+
+def example_robot_urdf(relative: str) -> str:
+    """Return a URDF of example-robot-data (PyPI) by path below its ``robots`` folder."""
+    for folder in site.getsitepackages():
+        path = (pathlib.Path(folder) / 'cmeel.prefix/share/example-robot-data/robots'
+                / relative)
+        if path.is_file():
+            return path.read_text()
+    raise FileNotFoundError(f'example-robot-data robot {relative} not installed')
+
+
+def panda_urdf() -> str:
+    """Return the Panda URDF text."""
+    return example_robot_urdf('panda_description/urdf/panda.urdf')
+
+
+def ur5_urdf() -> str:
+    """Return the UR5 URDF text."""
+    return example_robot_urdf('ur_description/urdf/ur5_robot.urdf')
+
+
+def tiny_panda_policy(seed: int = 0, action_range: float = 5.0, **overrides) -> DiffusionPolicy:
+    """
+    Return an untrained tiny MLP policy over the Panda action names.
+
+    Its action normaliser spans ±``action_range`` around zero, so raw chunks regularly exceed
+    the joint limits and exercise clamping and rate limiting.
+    """
+    settings = {'action_dim': 8, 'obs_dim': 8, 'horizon': 4, 'n_action_steps': 2,
+                'action_dt': 0.05, 'model_type': 'mlp', 'num_train_timesteps': 10,
+                'num_inference_steps': 2, 'default_sampler': 'ddim', 'mlp_hidden_dim': 16,
+                'mlp_num_blocks': 1, 'time_embed_dim': 8, 'action_names': PANDA_ACTION_NAMES,
+                'observation_names': [f'{name}.position' for name in PANDA_ACTION_NAMES]}
+    settings.update(overrides)
+    config = PolicyConfig(**settings)
+    torch.manual_seed(seed)
+    low = np.full(config.action_dim, -action_range)
+    actions = Normalizer.from_statistics('minmax', {'min': low, 'max': -low})
+    observations = Normalizer.identity(config.obs_dim)
+    return DiffusionPolicy(config, actions, observations)
