@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Install rules of pact_sim."""
 
+from glob import glob
+
 from setuptools import find_packages, setup
 
 PACKAGE = 'pact_sim'
@@ -13,6 +15,8 @@ setup(
     data_files=[
         ('share/ament_index/resource_index/packages', ['resource/' + PACKAGE]),
         ('share/' + PACKAGE, ['package.xml']),
+        ('share/' + PACKAGE + '/config/scenes', glob('../../../config/scenes/*.yaml')),
+        ('share/' + PACKAGE + '/config/tasks', glob('../../../config/tasks/*.yaml')),
     ],
     install_requires=['setuptools'],
     zip_safe=False,
@@ -24,6 +28,8 @@ setup(
     entry_points={
         'console_scripts': [
             'sim_node = pact_sim.sim_node:main',
+            'record_demos = pact_sim.record_demos:main',
+            'render_episode = pact_sim.render_episode:main',
         ],
     },
 )
