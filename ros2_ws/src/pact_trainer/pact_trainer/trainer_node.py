@@ -32,11 +32,11 @@ from pact_trainer.core.guidance import preset
 from pact_trainer.core.model_store import ModelStore
 from pact_trainer.core.rollout_intake import RolloutIntake, StepRecord
 from pact_trainer.mcap_log import McapLog
+from rcl_interfaces.msg import ParameterDescriptor
 import rclpy
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.serialization import serialize_message
-from rcl_interfaces.msg import ParameterDescriptor
 import torch
 
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,

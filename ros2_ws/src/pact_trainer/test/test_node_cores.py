@@ -87,6 +87,6 @@ def test_mcap_log_is_readable_by_the_standard_ros2_decoder(tmp_path):
     log.close()
     decoded = [(m.channel.topic, m.ros_msg.episode_id, list(m.ros_msg.action_chunk))
                for m in read_ros2_messages(str(tmp_path / 'log.mcap'))]
-    assert decoded == [('/r0/policy_step', 'e0', [0.5, 0.0]), ('/r1/policy_step', 'e1',
-                                                                 [0.5, 1.0]),
+    assert decoded == [('/r0/policy_step', 'e0', [0.5, 0.0]),
+                       ('/r1/policy_step', 'e1', [0.5, 1.0]),
                        ('/r0/policy_step', 'e2', [0.5, 2.0])]
