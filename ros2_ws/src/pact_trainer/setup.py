@@ -24,6 +24,7 @@ setup(
     entry_points={
         'console_scripts': [
             'trainer_node = pact_trainer.trainer_node:main',
+            'pact_align = pact_trainer.align_cli:main',
         ],
     },
 )
