@@ -138,7 +138,7 @@ class PactAligner:
         record = self._gate_and_buffer(batch)
         self.config.teacher.apply(self.teacher_policy, self.accepted)
         record.update(self._train(batch if not record['rolled_back'] else self.reference_batch,
-                                  cpu_generator))
+                                  cpu_generator, generator))
         self.counters['wall_time'] += time.monotonic() - started
         record.update(self.counters)
         record.update({'iteration': self.iteration, 'step_scale': self.step_scale})
@@ -170,7 +170,9 @@ class PactAligner:
 
     # --- distillation with the KL trust region --------------------------------------------
 
-    def _train(self, fresh: RolloutBatch, generator: torch.Generator) -> dict:
+    def _train(self, fresh: RolloutBatch, index_generator: torch.Generator,
+               generator: torch.Generator) -> dict:
+        """Distil; ``index_generator`` (CPU) draws buffer rows, ``generator`` the noise."""
         teacher = SafeTeacher(self.teacher_policy, self.costs, self.config.guidance,
                               self.config.jacobian, self.config.max_correction_rms)
         for group in self.optimizer.param_groups:
@@ -181,7 +183,7 @@ class PactAligner:
         while epochs < self.config.max_inner_epochs:
             epochs += 1
             for _ in range(self.config.steps_per_epoch):
-                sample = self.buffer.sample(self.config.batch_size, generator)
+                sample = self.buffer.sample(self.config.batch_size, index_generator)
                 minibatch = DistillationBatch(sample.action, sample.observation, sample.context)
                 if self.config.objective == 'rwr':
                     loss, info = rwr_loss(self.student, self.costs, minibatch,
