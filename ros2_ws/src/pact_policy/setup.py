@@ -24,6 +24,7 @@ setup(
     entry_points={
         'console_scripts': [
             'policy_node = pact_policy.policy_node:main',
+            'train_base_policy = pact_policy.train_base_policy:main',
         ],
     },
 )

@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Install rules of pact_trainer."""
 
+from glob import glob
+
 from setuptools import find_packages, setup
 
 PACKAGE = 'pact_trainer'
@@ -13,6 +15,7 @@ setup(
     data_files=[
         ('share/ament_index/resource_index/packages', ['resource/' + PACKAGE]),
         ('share/' + PACKAGE, ['package.xml']),
+        ('share/' + PACKAGE + '/config/trainer', glob('../../../config/trainer/*.yaml')),
     ],
     install_requires=['setuptools'],
     zip_safe=False,
@@ -24,6 +27,7 @@ setup(
     entry_points={
         'console_scripts': [
             'trainer_node = pact_trainer.trainer_node:main',
+            'pact_align = pact_trainer.align_cli:main',
         ],
     },
 )

@@ -15,6 +15,7 @@ position instead. All decisions live in ROS-free ``core`` modules; this file onl
 messages, holds parameters and schedules work.
 """
 
+import os
 import queue
 import threading
 import time
@@ -78,6 +79,7 @@ class PolicyNode(LifecycleNode):
         self.step_index = 0
         self._jobs = queue.Queue(maxsize=1)
         self._busy = threading.Event()
+        self._inference_lock = threading.Lock()  # held while a chunk is being produced
         self._fetch_queue = queue.Queue(maxsize=1)
         self.fetcher = ModelFetcher(self, self.params.transfer_timeout_s)
         self._create_interfaces()
@@ -283,7 +285,8 @@ class PolicyNode(LifecycleNode):
         while True:
             observation, measured = self._jobs.get()
             try:
-                self._infer_and_publish(observation, measured)
+                with self._inference_lock:
+                    self._infer_and_publish(observation, measured)
             except Exception as error:  # noqa: B902 — the worker must survive anything
                 self.get_logger().error(f'inference failed: {error}')
                 self._publish_hold()
@@ -291,9 +294,7 @@ class PolicyNode(LifecycleNode):
                 self._busy.clear()
 
     def _infer_and_publish(self, observation, measured):
-        message = self.slots.swap_if_requested()  # chunk boundary
-        if message:
-            self.get_logger().info(message)
+        self._swap_now()  # a chunk boundary: the previous chunk is out, the next not started
         loaded = self.slots.active
         start = time.perf_counter()
         chunk = loaded.policy.sample(
@@ -386,6 +387,10 @@ class PolicyNode(LifecycleNode):
         self._fetch_queue.put(announcement)
 
     def _swap_loop(self):
+        try:  # fetching/loading must never starve inference: run this thread niced (Linux)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        except (AttributeError, OSError):
+            pass
         while True:
             announcement = self._fetch_queue.get()
             if self.slots.active is None or announcement.version == self.slots.versions()[0]:
@@ -400,7 +405,9 @@ class PolicyNode(LifecycleNode):
 
     def _receive(self, announcement: Announcement):
         check_announcement(announcement, self.architecture_id, self.params.max_model_bytes)
+        start = time.perf_counter()
         data = self.fetcher.fetch(announcement)
+        fetched = time.perf_counter()
         candidate = prepare_candidate(data, announcement, self.architecture_id,
                                       self.last_observation, self.params.device,
                                       self.params.max_model_bytes,
@@ -411,17 +418,39 @@ class PolicyNode(LifecycleNode):
                 raise TransferError(f'model {announcement.version!r}: {field} differs from the '
                                     'running model')
         self.slots.stage(candidate)
-        self.get_logger().info(f'model {announcement.version!r} verified and staged')
+        self.get_logger().info(
+            f'model {announcement.version!r} verified and staged ({len(data)} bytes; fetch '
+            f'{fetched - start:.3f} s, load + smoke test {time.perf_counter() - fetched:.3f} s)')
         if self.params.auto_activate:
             self.get_logger().info(self.slots.request_activation(announcement.version)[1])
+            self._swap_if_idle()
+
+    def _swap_now(self):
+        """Perform a requested swap; callers hold the inference lock (a chunk boundary)."""
+        message = self.slots.swap_if_requested()
+        if message:
+            self.get_logger().info(message)
+            self._publish_status()
+
+    def _swap_if_idle(self):
+        """Swap right away when no chunk is being produced, else at the next one's start."""
+        if self._inference_lock.acquire(blocking=False):
+            try:
+                self._swap_now()
+            finally:
+                self._inference_lock.release()
 
     def _on_activate_model(self, request, response):
         response.success, response.message = self.slots.request_activation(request.version)
+        if response.success:
+            self._swap_if_idle()
         response.active_version = self.slots.versions()[0]
         return response
 
     def _on_rollback(self, request, response):
         response.success, response.message = self.slots.request_rollback()
+        if response.success:
+            self._swap_if_idle()
         response.active_version = self.slots.versions()[0]
         return response
 

@@ -114,7 +114,8 @@ def load_checkpoint(source, expected_architecture_id: str = None, device='cpu',
     normalizers = _parse_normalizers(description, config)
     if sha256_hex(weights) != description.get('weights_sha256'):
         raise CheckpointError('weights sha256 does not match policy.json (tampered weights?)')
-    policy = DiffusionPolicy(config, *normalizers)
+    with torch.device('meta'):  # no random initialisation: every tensor comes from the file
+        policy = DiffusionPolicy(config, *normalizers)
     _load_weights(policy, weights)
     metadata = description.get('metadata', {})
     if not isinstance(metadata, dict):
@@ -221,4 +222,4 @@ def _load_weights(policy: DiffusionPolicy, weights: bytes):
                                   f'expected {tuple(reference.shape)} {reference.dtype}')
         if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
             raise CheckpointError(f'weight {name} contains NaN or Inf')
-    policy.load_state_dict(tensors, strict=True)
+    policy.load_state_dict(tensors, strict=True, assign=True)

@@ -154,10 +154,15 @@ class ChunkAssembler:
 def prepare_candidate(data: bytes, announcement: Announcement, expected_architecture_id: str,
                       last_observation, device='cpu', max_bytes: int = 1 << 30,
                       sampler: str = None, num_steps: int = None) -> LoadedCheckpoint:
-    """Load and smoke-test an archive; return the candidate or raise TransferError."""
+    """
+    Load and smoke-test an archive; return the candidate or raise TransferError.
+
+    ``data`` must already have passed ``verify_bytes`` (size and SHA-256 of the announcement);
+    the archive's internal weights digest is still checked by ``load_checkpoint``.
+    """
     try:
         candidate = load_checkpoint(data, expected_architecture_id, device,
-                                    expected_sha256=announcement.sha256, max_bytes=max_bytes)
+                                    max_bytes=max_bytes)
     except CheckpointError as error:
         raise TransferError(f'model {announcement.version!r}: {error}') from error
     if candidate.version and candidate.version != announcement.version:

@@ -9,7 +9,7 @@ Forward noising at integer step t ∈ {0, …, T-1} (t = 0 is the least noisy):
 
 so α_t² + σ_t² = 1 (variance preserving). All quantities are dimensionless (they act on
 normalised actions). ``betas``, ``alphas_cumprod``, ``alpha``, ``sigma`` are float64 tensors of
-shape (T,) on CPU; the gather methods return float32 on the device of the index tensor.
+shape (T,), always on CPU; the gather methods return float32 on the device of the index tensor.
 """
 
 import math
@@ -22,12 +22,13 @@ BETA_SCHEDULES = ('linear', 'cosine')
 def linear_betas(num_steps: int, beta_start: float = 1e-4, beta_end: float = 2e-2) -> torch.Tensor:
     """Return β linearly spaced over ``num_steps`` (Ho et al. 2020 for T = 1000), scaled to T."""
     scale = 1000.0 / num_steps
-    return torch.linspace(beta_start * scale, beta_end * scale, num_steps, dtype=torch.float64)
+    return torch.linspace(beta_start * scale, beta_end * scale, num_steps, dtype=torch.float64,
+                          device='cpu')
 
 
 def cosine_betas(num_steps: int, offset: float = 0.008, max_beta: float = 0.999) -> torch.Tensor:
     """Return β of the cosine schedule (Nichol & Dhariwal 2021), clipped to ``max_beta``."""
-    steps = torch.arange(num_steps + 1, dtype=torch.float64) / num_steps
+    steps = torch.arange(num_steps + 1, dtype=torch.float64, device='cpu') / num_steps
     alpha_bar = torch.cos((steps + offset) / (1 + offset) * math.pi / 2) ** 2
     betas = 1.0 - alpha_bar[1:] / alpha_bar[:-1]
     return betas.clamp(max=max_beta)
@@ -83,7 +84,7 @@ class NoiseSchedule:
     def alpha_cumprod_at(self, timestep: torch.Tensor) -> torch.Tensor:
         """Return ᾱ_t for integer steps; a step of -1 means 'clean data' (ᾱ = 1)."""
         index = torch.as_tensor(timestep).long()
-        padded = torch.cat([torch.ones(1, dtype=torch.float64), self.alphas_cumprod])
+        padded = torch.cat([torch.ones(1, dtype=torch.float64, device='cpu'), self.alphas_cumprod])
         return padded.to(index.device)[index + 1].float()
 
     def add_noise(self, clean: torch.Tensor, noise: torch.Tensor,

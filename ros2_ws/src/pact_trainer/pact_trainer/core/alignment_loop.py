@@ -1,0 +1,255 @@
+# Copyright 2026 The PACT-ROS Authors
+# SPDX-License-Identifier: Apache-2.0
+"""
+The PACT on-policy loop: rollouts → buffer → gate → inner distillation epochs → new weights.
+
+One iteration i:
+
+1. collect ``chunks_per_iteration`` steps with the current student from the rollout source;
+   evaluate the constraint costs at the current curriculum margins (never task reward/success);
+2. monotone-improvement gate: when the candidate (the student trained in iteration i − 1) is
+   worse than the last accepted policy on its fresh rollouts, restore the accepted weights,
+   halve ``step_scale`` and discard these rollouts; otherwise accept it, add the rollouts to the
+   buffer, and let the curriculum advance if the violation rate is below the stage target;
+3. teacher = accepted policy (``TeacherUpdate``: previous iterate, soft, or frozen base);
+4. up to ``max_inner_epochs`` epochs of ``steps_per_epoch`` distillation steps (learning rate ×
+   ``step_scale``); after each epoch the KL proxy student vs. the accepted policy on the fresh
+   rollouts is measured, and training stops once it exceeds the bound δ (``kl_bound``);
+5. a crash-safe checkpoint of everything (weights, optimiser, buffer, curriculum, counters,
+   history) marks the iteration complete; ``PactAligner.resume`` restarts from it.
+
+``objective='rwr'`` swaps the distillation loss for reward-weighted regression (baseline) and
+keeps everything else (budget, gate, trust region) identical.
+
+Bookkeeping per iteration (cumulative): env steps, denoiser calls (rollout sampling + teacher +
+student + KL evaluations), wall-clock seconds of this run including previous sessions.
+"""
+
+from dataclasses import asdict, dataclass, field
+import json
+from pathlib import Path
+import time
+
+from pact_trainer.core.baselines.rwr import rwr_loss
+from pact_trainer.core.costs import CostSet
+from pact_trainer.core.curriculum import MarginCurriculum
+from pact_trainer.core.distillation import (distillation_loss, DistillationBatch, kl_proxy,
+                                            TeacherUpdate)
+from pact_trainer.core.guidance import GuidanceSchedule
+from pact_trainer.core.improvement_gate import ImprovementGate, RolloutStatistics
+from pact_trainer.core.policy_io import (atomic_torch_save, frozen_copy, policy_from_state,
+                                         policy_state)
+from pact_trainer.core.rollouts import RolloutBatch, RolloutBuffer
+from pact_trainer.core.safe_teacher import SafeTeacher
+import torch
+
+CHECKPOINT_NAME = 'trainer_state.pt'
+LOG_NAME = 'iterations.jsonl'
+OBJECTIVES = ('pact', 'rwr')
+
+
+@dataclass
+class PactConfig:
+    """Hyper-parameters of the loop (see the module docstring)."""
+
+    iterations: int = 10
+    chunks_per_iteration: int = 256
+    buffer_capacity: int = 4096
+    batch_size: int = 128
+    steps_per_epoch: int = 50
+    max_inner_epochs: int = 4
+    learning_rate: float = 1e-4
+    kl_bound: float = 0.05
+    jacobian: str = 'stop_gradient'
+    max_correction_rms: float = 0.0
+    guidance: GuidanceSchedule = field(default_factory=GuidanceSchedule)
+    teacher: TeacherUpdate = field(default_factory=TeacherUpdate)
+    gate: ImprovementGate = field(default_factory=ImprovementGate)
+    objective: str = 'pact'
+    rwr_temperature: float = 0.1
+    seed: int = 0
+
+    def __post_init__(self):
+        """Validate the objective."""
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f'objective must be one of {OBJECTIVES}, got {self.objective!r}')
+
+    def to_dict(self) -> dict:
+        """Return a JSON-ready dict."""
+        return asdict(self)
+
+
+def evaluate(costs: CostSet, batch: RolloutBatch) -> RolloutStatistics:
+    """Return safety statistics of rollout chunks under ``costs`` (no gradients)."""
+    with torch.no_grad():
+        values = costs.values(batch.action.float(), batch.context)
+    return RolloutStatistics.from_costs(values, costs.weights)
+
+
+class PactAligner:
+    """Run PACT iterations on ``policy`` against ``source``; state lives in ``state_dir``."""
+
+    def __init__(self, policy, costs: CostSet, source, config: PactConfig,
+                 curriculum: MarginCurriculum = None, state_dir: Path = None,
+                 device: str = None):
+        self.device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
+        self.config = config
+        self.base_costs = costs
+        self.source = source
+        self.curriculum = curriculum or MarginCurriculum(costs.margins, costs.margins)
+        self.state_dir = Path(state_dir) if state_dir else None
+        self.student = policy.to(self.device)
+        self.accepted = frozen_copy(self.student)
+        self.teacher_policy = frozen_copy(self.student)
+        self.optimizer = torch.optim.Adam(self.student.parameters(), lr=config.learning_rate)
+        self.buffer = RolloutBuffer(config.buffer_capacity)
+        self.reference_batch = None
+        self.iteration = 0
+        self.step_scale = 1.0
+        self.counters = {'env_steps': 0, 'denoiser_calls': 0, 'wall_time': 0.0}
+        self.history = []
+
+    # --- public API -----------------------------------------------------------------------
+
+    @property
+    def costs(self) -> CostSet:
+        """Return the cost set at the current curriculum margins."""
+        return self.base_costs.with_margins(self.curriculum.margins())
+
+    def run(self, iterations: int = None, callback=None) -> list:
+        """Run until ``iterations`` (default config.iterations) are complete; return history."""
+        target = self.config.iterations if iterations is None else iterations
+        while self.iteration < target:
+            record = self.step()
+            if callback is not None:
+                callback(record)
+        return self.history
+
+    def step(self) -> dict:
+        """Run one iteration, checkpoint it, and return its log record."""
+        started = time.monotonic()
+        generator = torch.Generator(device=self.device).manual_seed(
+            self.config.seed * 100003 + self.iteration)
+        cpu_generator = torch.Generator().manual_seed(self.config.seed * 100003 + self.iteration)
+        self.student.eval()
+        batch = self.source.collect(self.student, self.config.chunks_per_iteration, generator)
+        self.counters['env_steps'] += batch.env_steps
+        self.counters['denoiser_calls'] += batch.denoiser_calls
+        record = self._gate_and_buffer(batch)
+        self.config.teacher.apply(self.teacher_policy, self.accepted)
+        record.update(self._train(batch if not record['rolled_back'] else self.reference_batch,
+                                  cpu_generator, generator))
+        self.counters['wall_time'] += time.monotonic() - started
+        record.update(self.counters)
+        record.update({'iteration': self.iteration, 'step_scale': self.step_scale})
+        self.history.append(record)
+        self.iteration += 1
+        self.save()
+        return record
+
+    # --- gate, curriculum, buffer ---------------------------------------------------------
+
+    def _gate_and_buffer(self, batch: RolloutBatch) -> dict:
+        costs = self.costs
+        candidate = evaluate(costs, batch)
+        record = {'stage': self.curriculum.stage, 'margins': self.curriculum.margins(),
+                  'candidate': candidate.to_dict(), 'rolled_back': False, 'gate_reason': ''}
+        if self.reference_batch is not None:
+            worse, reason = self.config.gate.worse(candidate, evaluate(costs,
+                                                                       self.reference_batch))
+            if worse:
+                self.student.load_state_dict(self.accepted.state_dict())
+                self.step_scale *= 0.5
+                record.update({'rolled_back': True, 'gate_reason': reason})
+                return record
+        self.accepted.load_state_dict(self.student.state_dict())
+        self.reference_batch = batch.select(slice(None))
+        self.buffer.add(batch)
+        record['advanced_stage'] = self.curriculum.update(candidate.violation_rate)
+        return record
+
+    # --- distillation with the KL trust region --------------------------------------------
+
+    def _train(self, fresh: RolloutBatch, index_generator: torch.Generator,
+               generator: torch.Generator) -> dict:
+        """Distil; ``index_generator`` (CPU) draws buffer rows, ``generator`` the noise."""
+        teacher = SafeTeacher(self.teacher_policy, self.costs, self.config.guidance,
+                              self.config.jacobian, self.config.max_correction_rms)
+        for group in self.optimizer.param_groups:
+            group['lr'] = self.config.learning_rate * self.step_scale
+        self.student.train()
+        kl, epochs, losses = 0.0, 0, []
+        fresh_batch = DistillationBatch(fresh.action, fresh.observation, fresh.context)
+        while epochs < self.config.max_inner_epochs:
+            epochs += 1
+            for _ in range(self.config.steps_per_epoch):
+                sample = self.buffer.sample(self.config.batch_size, index_generator)
+                minibatch = DistillationBatch(sample.action, sample.observation, sample.context)
+                if self.config.objective == 'rwr':
+                    loss, info = rwr_loss(self.student, self.costs, minibatch,
+                                          self.config.rwr_temperature, generator)
+                else:
+                    loss, info = distillation_loss(self.student, teacher, minibatch, generator)
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+                losses.append(float(loss.detach()))
+                self.counters['denoiser_calls'] += info['denoiser_calls']
+            kl = kl_proxy(self.student, self.accepted, fresh_batch, generator)
+            self.counters['denoiser_calls'] += 2 * len(fresh)
+            if kl > self.config.kl_bound:
+                break
+        self.student.eval()
+        return {'kl_proxy': kl, 'kl_bound': self.config.kl_bound, 'inner_epochs': epochs,
+                'kl_stopped': kl > self.config.kl_bound,
+                'distillation_loss': sum(losses) / max(len(losses), 1)}
+
+    # --- checkpoint / resume --------------------------------------------------------------
+
+    def state_dict(self) -> dict:
+        """Return everything needed to resume (weights_only-loadable)."""
+        return {'iteration': self.iteration, 'step_scale': self.step_scale,
+                'counters': dict(self.counters), 'history_json': json.dumps(self.history),
+                'student': policy_state(self.student), 'accepted': policy_state(self.accepted),
+                'teacher': policy_state(self.teacher_policy),
+                'optimizer': self.optimizer.state_dict(), 'buffer': self.buffer.state_dict(),
+                'reference': (None if self.reference_batch is None else {
+                    'observation': self.reference_batch.observation,
+                    'action': self.reference_batch.action,
+                    'context': self.reference_batch.context}),
+                'curriculum': self.curriculum.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore from ``state_dict`` output."""
+        self.iteration = int(state['iteration'])
+        self.step_scale = float(state['step_scale'])
+        self.counters = dict(state['counters'])
+        self.history = json.loads(state['history_json'])
+        for name in ('student', 'accepted', 'teacher'):
+            restored = policy_from_state(state[name], self.device)
+            getattr(self, name if name != 'teacher' else 'teacher_policy').load_state_dict(
+                restored.state_dict())
+        self.optimizer.load_state_dict(state['optimizer'])
+        self.buffer.load_state_dict(state['buffer'])
+        reference = state['reference']
+        self.reference_batch = None if reference is None else RolloutBatch(
+            reference['observation'], reference['action'], reference['context'])
+        self.curriculum.load_state_dict(state['curriculum'])
+
+    def save(self) -> None:
+        """Write the checkpoint and append the last record to the JSONL log (if state_dir)."""
+        if self.state_dir is None:
+            return
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        atomic_torch_save(self.state_dict(), self.state_dir / CHECKPOINT_NAME)
+        with open(self.state_dir / LOG_NAME, 'w') as log:
+            for record in self.history:
+                log.write(json.dumps(record) + '\n')
+
+    def try_resume(self) -> bool:
+        """Load the checkpoint in ``state_dir`` when there is one; return True if loaded."""
+        path = None if self.state_dir is None else self.state_dir / CHECKPOINT_NAME
+        if path is None or not path.exists():
+            return False
+        self.load_state_dict(torch.load(path, map_location='cpu', weights_only=True))
+        return True

@@ -1,0 +1,103 @@
+# Copyright 2026 The PACT-ROS Authors
+# SPDX-License-Identifier: Apache-2.0
+"""
+Distil the safe teacher into the student denoiser, measure the policy shift, update the teacher.
+
+Loss (DESIGN §7), on on-policy rollout data (s, a) and fresh noise/timesteps:
+
+    L(θ) = E_{t, ε, (s,a)} ‖ f_θ(a_t, s, t) − sg(f*(a_t, s, t))‖²,   a_t = α_t a + σ_t ε,
+
+with f = ε̂ (ε-policies) or v̂ (flow policies) and f* the teacher target of ``SafeTeacher``.
+Every sample gets a target (dense supervision): unguided timesteps regress onto the teacher's
+own prediction, which anchors the student to the teacher there.
+
+KL proxy (bounded policy shift): the mean squared difference between the student's and the
+teacher's noise predictions in ε-space (for flow policies ε̂ = a_t + α_t v̂, so
+Δε = α_t Δv), on fresh rollout data, averaged over uniform timesteps and chunk entries
+(dimensionless). For two diffusion models with the same forward process, the KL between
+their reverse path measures is a weighted integral of exactly this quantity.
+
+Teacher update (``TeacherUpdate``): ``'previous'`` (default) makes the teacher the last
+accepted student (optionally softly: θ_T ← (1 − τ) θ_T + τ θ); ``'frozen_base'`` keeps the base.
+"""
+
+from dataclasses import dataclass
+
+from pact_trainer.core.costs import Context
+from pact_trainer.core.safe_teacher import SafeTeacher
+import torch
+
+TEACHER_MODES = ('previous', 'frozen_base')
+
+
+@dataclass
+class DistillationBatch:
+    """Clean chunks (B,H,D), observations (B,O) (both UNnormalised) and the cost context."""
+
+    action: torch.Tensor
+    observation: torch.Tensor
+    context: Context
+
+
+def noisy_inputs(policy, batch: DistillationBatch, generator: torch.Generator = None):
+    """Return normalised a_t (B,H,D), timesteps (B,), normalised obs (B,O), clean, noise."""
+    clean = policy.normalize_action(batch.action.to(policy.device))
+    observation = policy.normalize_observation(batch.observation.to(policy.device))
+    noise = torch.randn(clean.shape, generator=generator, device=clean.device, dtype=clean.dtype)
+    timestep = policy.sample_timesteps(clean.shape[0], generator)
+    return policy.add_noise(clean, noise, timestep), timestep, observation, clean, noise
+
+
+def distillation_loss(student, teacher: SafeTeacher, batch: DistillationBatch,
+                      generator: torch.Generator = None):
+    """Return (loss, info) of one distillation step; info holds mean λ_t, cost, guided share."""
+    noisy, timestep, observation, _, _ = noisy_inputs(student, batch, generator)
+    context = {key: value.to(student.device) for key, value in batch.context.items()}
+    output = teacher.target(noisy, timestep, observation, context)
+    prediction = student.predict(noisy, timestep, observation)
+    loss = torch.mean((prediction - output.target) ** 2)
+    guided = output.lambda_t > 0
+    info = {'guided_fraction': float(guided.float().mean()),
+            'mean_teacher_cost': float(output.cost[guided].mean()) if guided.any() else 0.0,
+            'denoiser_calls': 2 * noisy.shape[0] + int(guided.sum())}
+    return loss, info
+
+
+@torch.no_grad()
+def kl_proxy(student, teacher_policy, batch: DistillationBatch,
+             generator: torch.Generator = None) -> float:
+    """Return the ε-space mean squared prediction difference student vs teacher (≥ 0)."""
+    noisy, timestep, observation, _, _ = noisy_inputs(student, batch, generator)
+    difference = (student.predict(noisy, timestep, observation)
+                  - teacher_policy.predict(noisy, timestep, observation))
+    if student.is_flow:
+        alpha = student.noise_levels(timestep).alpha.to(difference)
+        difference = difference * alpha.reshape(-1, 1, 1)
+    return float(torch.mean(difference ** 2))
+
+
+@dataclass(frozen=True)
+class TeacherUpdate:
+    """How the teacher follows the student: ``mode`` and soft-update rate τ ∈ (0, 1]."""
+
+    mode: str = 'previous'
+    tau: float = 1.0
+
+    def __post_init__(self):
+        """Validate the mode and τ."""
+        if self.mode not in TEACHER_MODES:
+            raise ValueError(f'teacher mode must be one of {TEACHER_MODES}, got {self.mode!r}')
+        if not 0.0 < self.tau <= 1.0:
+            raise ValueError(f'teacher soft-update tau must be in (0, 1], got {self.tau}')
+
+    @torch.no_grad()
+    def apply(self, teacher_policy, student) -> None:
+        """Move the teacher's weights towards the student's in place (no-op when frozen)."""
+        if self.mode == 'frozen_base':
+            return
+        for target, source in zip(teacher_policy.state_dict().values(),
+                                  student.state_dict().values(), strict=True):
+            if target.is_floating_point():
+                target.lerp_(source.to(target), self.tau)
+            else:
+                target.copy_(source)

@@ -1,0 +1,103 @@
+# Copyright 2026 The PACT-ROS Authors
+# SPDX-License-Identifier: Apache-2.0
+"""
+Turn logged or live policy steps (PolicyStep fields, ROS-free) into rollout batches.
+
+Observations and actions are mapped by NAME onto the policy's ``observation_names`` /
+``action_names`` (order may differ between robots; a policy without names is matched by
+size); a step whose names do not cover the
+policy's, or whose sizes are inconsistent or non-finite, is rejected with a reason and counted.
+Only the observation and the proposed chunk are kept: no success, no reward.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from pact_trainer.core.rollouts import RolloutBatch
+import torch
+
+
+@dataclass
+class StepRecord:
+    """The fields of one PolicyStep the trainer uses (arrays are flat, row-major)."""
+
+    robot: str
+    episode_id: str
+    model_version: str
+    observation_names: list
+    observation: np.ndarray
+    action_names: list
+    action_horizon: int
+    action_dim: int
+    action_chunk: np.ndarray
+
+
+class RolloutIntake:
+    """Accumulate validated steps for a policy configuration; drain them as a RolloutBatch."""
+
+    def __init__(self, observation_names, action_names, horizon: int, n_action_steps: int,
+                 obs_dim: int = 0, action_dim: int = 0):
+        self.obs_dim = obs_dim or len(observation_names)
+        self.action_dim = action_dim or len(action_names)
+        self.observation_names = list(observation_names)
+        self.action_names = list(action_names)
+        self.horizon = horizon
+        self.n_action_steps = n_action_steps
+        self.observations, self.actions = [], []
+        self.rejected = {}
+        self.accepted_total = 0
+
+    def __len__(self) -> int:
+        """Return the number of steps waiting to be drained."""
+        return len(self.observations)
+
+    def add(self, step: StepRecord) -> str:
+        """Validate and store ``step``; return '' or the reason it was rejected."""
+        reason = self._check(step)
+        if reason:
+            self.rejected[reason] = self.rejected.get(reason, 0) + 1
+            return reason
+        observation = np.asarray(step.observation, dtype=np.float32)
+        chunk = np.asarray(step.action_chunk, dtype=np.float32).reshape(
+            step.action_horizon, step.action_dim)
+        if self.observation_names:
+            observation = _by_name(observation, step.observation_names, self.observation_names)
+        if self.action_names:
+            chunk = chunk[:, [step.action_names.index(n) for n in self.action_names]]
+        self.observations.append(observation)
+        self.actions.append(chunk)
+        self.accepted_total += 1
+        return ''
+
+    def drain(self) -> RolloutBatch:
+        """Return every stored step as a batch (env steps = steps × n_action_steps) and clear."""
+        observation = torch.as_tensor(np.stack(self.observations))
+        action = torch.as_tensor(np.stack(self.actions))
+        self.observations, self.actions = [], []
+        return RolloutBatch(observation, action, env_steps=len(observation) * self.n_action_steps)
+
+    def _check(self, step: StepRecord) -> str:
+        if step.action_horizon != self.horizon:
+            return f'action_horizon {step.action_horizon} != policy horizon {self.horizon}'
+        if len(step.action_chunk) != step.action_horizon * step.action_dim:
+            return 'action_chunk length != action_horizon * action_dim'
+        if not self.action_names and step.action_dim != self.action_dim:
+            return f'action_dim {step.action_dim} != policy action_dim {self.action_dim}'
+        if not self.observation_names and len(step.observation) != self.obs_dim:
+            return f'observation length {len(step.observation)} != policy obs_dim {self.obs_dim}'
+        if self.action_names and len(step.action_names) != step.action_dim:
+            return 'action_names length != action_dim'
+        if self.observation_names and len(step.observation_names) != len(step.observation):
+            return 'observation_names length != observation length'
+        missing = sorted(set(self.action_names) - set(step.action_names))
+        missing += sorted(set(self.observation_names) - set(step.observation_names))
+        if missing:
+            return f'missing names {missing[:3]}'
+        if not (np.all(np.isfinite(step.observation)) and np.all(np.isfinite(step.action_chunk))):
+            return 'non-finite observation or action'
+        return ''
+
+
+def _by_name(values, names, wanted) -> np.ndarray:
+    index = {name: i for i, name in enumerate(names)}
+    return np.asarray(values, dtype=np.float32)[[index[name] for name in wanted]]

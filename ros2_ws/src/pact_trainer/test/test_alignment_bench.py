@@ -1,0 +1,27 @@
+# Copyright 2026 The PACT-ROS Authors
+# SPDX-License-Identifier: Apache-2.0
+"""bench/alignment/run.py runs end to end on a tiny toy budget and writes its report."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import torch
+
+BENCH = Path(__file__).resolve().parents[4] / 'bench' / 'alignment' / 'run.py'
+
+
+def test_toy_benchmark_writes_report_plot_and_results(tmp_path):
+    torch.set_num_threads(1)
+    spec = importlib.util.spec_from_file_location('alignment_bench', BENCH)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.main(['--suite', 'toy', '--seeds', '1', '--iterations', '2',
+                       '--chunks-per-iteration', '64', '--out', str(tmp_path)]) == 0
+    results = json.loads((tmp_path / 'results.json').read_text())['0']
+    assert set(results) == {'base', 'pact', 'rwr', 'dppo', 'guardrail'}
+    assert results['pact']['violation_rate'] < results['base']['violation_rate']
+    assert [point[0] for point in results['pact']['curve']] == [64, 128]
+    report = (tmp_path / 'REPORT.md').read_text()
+    assert '| pact |' in report and 'Latency ratio guardrail/base' in report
+    assert (tmp_path / 'efficiency.png').stat().st_size > 1000
