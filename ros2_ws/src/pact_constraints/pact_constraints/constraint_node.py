@@ -19,7 +19,8 @@ import time
 
 from pact_constraints.core.config import (CONSTRAINT_NAMES, ConstraintConfigError,
                                           default_config_path, load_constraint_config)
-from pact_constraints.core.marker_plan import MarkerTracker, plan_markers
+from pact_constraints.core.marker_plan import (MarkerTracker, plan_markers, plan_scene_markers,
+                                               plan_status_text)
 from pact_constraints.core.monitor import (config_with_overrides, ConstraintMonitor,
                                            MonitorResult, STATUS_UNKNOWN)
 from pact_constraints.core.robot_assets import read_description, RobotAssetError
@@ -149,9 +150,17 @@ class ConstraintNode(Node):
                                    throttle_duration_sec=2.0)
         if marker_cycle:
             self._last_marker_time = now
-            specs = [] if result.evaluation is None else plan_markers(self.monitor.evaluator,
-                                                                      result.evaluation)
-            self._publish_markers(specs, state.header)
+            self._publish_markers(self._marker_specs(result, state), state.header)
+
+    def _marker_specs(self, result: MonitorResult, state: ConstraintState) -> list:
+        specs = [] if result.evaluation is None else plan_markers(self.monitor.evaluator,
+                                                                  result.evaluation)
+        status_name = {ConstraintState.STATUS_OK: 'OK',
+                       ConstraintState.STATUS_VIOLATED: 'VIOLATED'}.get(state.status, 'UNKNOWN')
+        violated = tuple((name, value) for name, value, flag in
+                         zip(state.names, state.values, state.violated, strict=True) if flag)
+        return specs + plan_scene_markers(self.monitor.scene) + [
+            plan_status_text(status_name, state.status_message, violated)]
 
     def _publish_markers(self, specs, header):
         deletions = self.markers.update(specs)

@@ -8,6 +8,7 @@ from pact_constraints.core.marker_plan import MarkerSpec
 from visualization_msgs.msg import Marker, MarkerArray
 
 _KINDS = {'line': Marker.LINE_LIST, 'sphere': Marker.SPHERE, 'cube': Marker.CUBE,
+          'cylinder': Marker.CYLINDER, 'mesh': Marker.MESH_RESOURCE,
           'text': Marker.TEXT_VIEW_FACING}
 
 
@@ -19,7 +20,9 @@ def spec_to_marker(spec: MarkerSpec, header) -> Marker:
     """Return an ADD marker for one spec, in ``header``'s frame, living 1 s unless refreshed."""
     marker = Marker(header=header, ns=spec.namespace, id=int(spec.marker_id),
                     type=_KINDS[spec.kind], action=Marker.ADD)
-    marker.pose.orientation.w = 1.0
+    (marker.pose.orientation.x, marker.pose.orientation.y, marker.pose.orientation.z,
+     marker.pose.orientation.w) = (float(v) for v in spec.orientation_xyzw)
+    marker.mesh_resource = spec.mesh_uri
     if spec.position is not None:
         marker.pose.position = _point(spec.position)
     marker.points = [_point(p) for p in spec.points]

@@ -191,7 +191,11 @@ def check_markers(peer, process):
                                   for m in a.markers), TIMEOUT_S, peer.spin), process.output()
     latest = [m for a in peer.markers for m in a.markers if m.action == Marker.ADD]
     namespaces = {m.ns for m in latest}
-    assert {'clearance', 'self_collision', 'joint_position', 'labels'} <= namespaces
+    assert {'clearance', 'self_collision', 'joint_position', 'labels', 'scene',
+            'status'} <= namespaces
+    status = [m for m in latest if m.ns == 'status']
+    assert all(m.type == Marker.TEXT_VIEW_FACING for m in status)
+    assert any(m.text.startswith(('OK', 'VIOLATED')) for m in status)
     joint_marker = next(m for m in latest if m.ns == 'joint_position')
     assert (joint_marker.id, joint_marker.color.r, joint_marker.color.g,
             joint_marker.color.b) == (0, 1.0, 0.0, 1.0)          # panda_joint1, magenta

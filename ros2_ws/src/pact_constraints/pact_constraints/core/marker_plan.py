@@ -4,7 +4,9 @@
 What the RViz markers show, as plain data (the node turns ``MarkerSpec`` into messages).
 
 One namespace per constraint family (``clearance``, ``self_collision``, ``joint_position``,
-``workspace``, ``grasp_approach``) plus ``labels`` for text on active violations. Ids are
+``workspace``, ``grasp_approach``) plus ``labels`` for text on active violations, ``scene`` and
+``scene_objects`` for the obstacles and tracked objects the constraints are measured against,
+and ``status`` for one line of text with the overall status (OK / VIOLATED / UNKNOWN). Ids are
 stable: derived from the robot body / obstacle / joint indices of the current model, so the
 same pair keeps its id from cycle to cycle. Colours run green -> yellow -> red as the slack
 falls from ``report_distance`` to the margin; a violated item is solid red (alpha 1), joint
@@ -17,15 +19,29 @@ from typing import List, Optional, Set, Tuple
 
 import numpy as np
 from pact_constraints.core.constraints import ConstraintEvaluator, StateEvaluation
+from pact_constraints.core.scene import Scene, Shape
+from pact_constraints.core.spatial import Pose
 
 RED = (1.0, 0.0, 0.0, 1.0)
 MAGENTA = (1.0, 0.0, 1.0, 1.0)
+GREEN = (0.1, 0.8, 0.1, 1.0)
+GREY = (0.6, 0.6, 0.6, 1.0)
+OBSTACLE_COLOUR = (0.55, 0.55, 0.6, 0.5)
+OBJECT_COLOUR = (0.2, 0.4, 0.9, 0.8)
+HALF_SPACE_EXTENT = 2.0  # m: a half-space is drawn as a thin slab this wide
+HALF_SPACE_THICKNESS = 0.01  # m
+STATUS_TEXT_POSITION = (0.0, 0.0, 1.2)  # m, above the robot's root
 MAX_PAIRS_SHOWN = 12
 
 
 @dataclass
 class MarkerSpec:
-    """One marker: ``kind`` is 'line' (points pairs), 'sphere', 'cube' or 'text'."""
+    """
+    One marker: ``kind`` is 'line' (point pairs), 'sphere', 'cube', 'cylinder', 'mesh' or 'text'.
+
+    ``position`` and ``orientation_xyzw`` place the marker's centre (scene frame, m); ``scale``
+    is the full size along its axes (m); ``mesh_uri`` names the mesh of a 'mesh' marker.
+    """
 
     namespace: str
     marker_id: int
@@ -35,6 +51,8 @@ class MarkerSpec:
     position: Optional[np.ndarray] = None
     scale: Tuple[float, float, float] = (0.005, 0.005, 0.005)
     text: str = ''
+    orientation_xyzw: Tuple[float, float, float, float] = (0.0, 0.0, 0.0, 1.0)
+    mesh_uri: str = ''
 
 
 def slack_colour(slack: float, margin: float, far: float) -> Tuple[float, float, float, float]:
@@ -124,6 +142,65 @@ def _tool_markers(evaluator: ConstraintEvaluator, evaluation: StateEvaluation):
                                     scale=(0, 0, 0.03),
                                     text=f'grasp approach: {term.measured:.3f} m off axis'))
     return specs
+
+
+def _shape_marker(namespace: str, marker_id: int, shape: Shape, pose: Pose,
+                  colour) -> MarkerSpec:
+    """Return the marker drawing ``shape`` at ``pose`` (capsules drawn as their cylinder hull)."""
+    place = {'position': pose.position, 'orientation_xyzw': tuple(pose.quaternion_xyzw)}
+    if shape.type == 'box':
+        return MarkerSpec(namespace, marker_id, 'cube', colour, scale=tuple(shape.size), **place)
+    if shape.type == 'sphere':
+        return MarkerSpec(namespace, marker_id, 'sphere', colour,
+                          scale=(2 * shape.radius,) * 3, **place)
+    if shape.type in ('cylinder', 'capsule'):
+        length = shape.length + (2 * shape.radius if shape.type == 'capsule' else 0.0)
+        return MarkerSpec(namespace, marker_id, 'cylinder', colour,
+                          scale=(2 * shape.radius, 2 * shape.radius, length), **place)
+    if shape.type == 'half_space':
+        normal = np.asarray(shape.normal, dtype=float)
+        centre = normal * (shape.offset - 0.5 * HALF_SPACE_THICKNESS)
+        return MarkerSpec(namespace, marker_id, 'cube', colour, position=centre,
+                          orientation_xyzw=_quaternion_from_z(normal),
+                          scale=(HALF_SPACE_EXTENT, HALF_SPACE_EXTENT, HALF_SPACE_THICKNESS))
+    return MarkerSpec(namespace, marker_id, 'mesh', colour, scale=tuple(shape.scale),
+                      mesh_uri=shape.uri, **place)
+
+
+def _quaternion_from_z(direction: np.ndarray) -> Tuple[float, float, float, float]:
+    """Return the (x, y, z, w) rotation taking the z axis onto the unit vector ``direction``."""
+    z_axis = np.array([0.0, 0.0, 1.0])
+    axis = np.cross(z_axis, direction)
+    cosine = float(np.dot(z_axis, direction))
+    if np.linalg.norm(axis) < 1e-12:
+        return (0.0, 0.0, 0.0, 1.0) if cosine > 0 else (1.0, 0.0, 0.0, 0.0)
+    half = 0.5 * np.arccos(np.clip(cosine, -1.0, 1.0))
+    x, y, z = np.sin(half) * axis / np.linalg.norm(axis)
+    return (float(x), float(y), float(z), float(np.cos(half)))
+
+
+def plan_scene_markers(scene: Scene) -> List[MarkerSpec]:
+    """Return the obstacles (``scene``) and tracked objects (``scene_objects``), ids by index."""
+    specs = [_shape_marker('scene', index, obstacle.shape, obstacle.pose, OBSTACLE_COLOUR)
+             for index, obstacle in enumerate(scene.obstacles)]
+    specs += [_shape_marker('scene_objects', index, tracked.shape, tracked.pose, OBJECT_COLOUR)
+              for index, tracked in enumerate(scene.objects)]
+    return specs
+
+
+def plan_status_text(status_name: str, message: str = '',
+                     violated: Tuple[Tuple[str, float], ...] = ()) -> MarkerSpec:
+    """
+    Return the one-line status text (namespace ``status``, id 0) above the robot's root.
+
+    ``status_name`` is 'OK', 'VIOLATED' or 'UNKNOWN'; ``violated`` lists (constraint, value).
+    """
+    colour = {'OK': GREEN, 'VIOLATED': RED}.get(status_name, GREY)
+    details = ', '.join(f'{name} {value:.3g}' for name, value in violated)
+    text = status_name + (f': {details}' if details else '') + (f' ({message})' if message
+                                                                else '')
+    return MarkerSpec('status', 0, 'text', colour, position=np.array(STATUS_TEXT_POSITION),
+                      scale=(0.0, 0.0, 0.05), text=text)
 
 
 class MarkerTracker:
