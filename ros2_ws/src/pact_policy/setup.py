@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Install rules of pact_policy."""
 
+from glob import glob
+
 from setuptools import find_packages, setup
 
 PACKAGE = 'pact_policy'
@@ -13,6 +15,13 @@ setup(
     data_files=[
         ('share/ament_index/resource_index/packages', ['resource/' + PACKAGE]),
         ('share/' + PACKAGE, ['package.xml']),
+        ('share/' + PACKAGE + '/config/policy', glob('../../../config/policy/*.yaml')),
+        # The stack's launch files, RViz config and launch-level parameter files live at the
+        # repository top level and are installed here: `ros2 launch pact_policy <file>`.
+        ('share/' + PACKAGE + '/launch', glob('../../../launch/*.launch.py')),
+        ('share/' + PACKAGE + '/rviz', glob('../../../rviz/*.rviz')),
+        ('share/' + PACKAGE + '/config/launch', glob('../../../config/launch/*.yaml')),
+        ('share/' + PACKAGE + '/config/demo', glob('../../../config/demo/*.yaml')),
     ],
     install_requires=['setuptools'],
     zip_safe=False,
