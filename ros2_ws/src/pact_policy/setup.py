@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Install rules of pact_policy."""
 
+from glob import glob
+
 from setuptools import find_packages, setup
 
 PACKAGE = 'pact_policy'
@@ -13,6 +15,7 @@ setup(
     data_files=[
         ('share/ament_index/resource_index/packages', ['resource/' + PACKAGE]),
         ('share/' + PACKAGE, ['package.xml']),
+        ('share/' + PACKAGE + '/config/policy', glob('../../../config/policy/*.yaml')),
     ],
     install_requires=['setuptools'],
     zip_safe=False,
