@@ -141,6 +141,7 @@ class PolicyNode(HotSwapMixin, LifecycleNode):
         if self.params.output_mode == 'forward' and self._stream_timer is None:
             self._stream_timer = self.create_timer(self.config.action_dt, self._stream_row)
         self.history = ObservationHistory(self.config.n_obs_steps)
+        self._update_limits()
         self.architecture_id = self.config.architecture_id
         self._set_state(PolicyStatus.STATE_INACTIVE, '')
         self.get_logger().info(f'configured with model {loaded.version!r} '
@@ -188,20 +189,28 @@ class PolicyNode(HotSwapMixin, LifecycleNode):
     def _on_description(self, message: String):
         try:
             robot = URDFModel(message.data)
-            limits = SafetyLimits.from_joint_limits(
-                robot.limits_for(self.action_names_or_params()), self.params.limit_margin,
-                self.params.velocity_scale, self.params.prismatic_limit_margin)
-        except (URDFError, ValueError) as error:
+        except URDFError as error:
             self.get_logger().error(f'robot description rejected: {error}')
             return
         with self._lock:
-            self.robot, self.limits, self.builder = robot, limits, None
-        self.get_logger().info('robot description received: limits for '
-                               f'{self.action_names_or_params()}')
+            self.robot, self.builder = robot, None
+        self._update_limits()
 
-    def action_names_or_params(self) -> list:
-        """Return the action joint names (from the model once configured)."""
-        return getattr(self, 'action_names', None) or list(self.params.joint_names)
+    def _update_limits(self):
+        """(Re)build the command limits once both the model and the URDF are known."""
+        with self._lock:
+            names = getattr(self, 'action_names', None)
+            if self.robot is None or not names:
+                return
+            try:
+                self.limits = SafetyLimits.from_joint_limits(
+                    self.robot.limits_for(names), self.params.limit_margin,
+                    self.params.velocity_scale, self.params.prismatic_limit_margin)
+            except (URDFError, ValueError) as error:
+                self.limits = None
+                self.get_logger().error(f'no command limits, the node will hold: {error}')
+                return
+        self.get_logger().info(f'command limits from the robot description for {names}')
 
     def _on_scene(self, message: Scene):
         poses = {}
