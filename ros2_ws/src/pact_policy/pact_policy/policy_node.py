@@ -15,22 +15,23 @@ position instead. All decisions live in ROS-free ``core`` modules; this file onl
 messages, holds parameters and schedules work.
 """
 
-import os
+import collections
 import queue
 import threading
 import time
 
-from builtin_interfaces.msg import Duration
 from pact_msgs.msg import ModelAnnouncement, PolicyStatus, PolicyStep, Scene
 from pact_msgs.srv import ActivateModel, ResetEStop, RollbackModel
 from pact_policy.core.checkpoint import load_checkpoint
 from pact_policy.core.command_safety import ChunkRejected, make_safe_command, SafetyLimits
 from pact_policy.core.model_transfer import (
-    Announcement, check_announcement, ModelSlots, prepare_candidate, smoke_test, TransferError)
+    ModelSlots, smoke_test, TransferError)
 from pact_policy.core.observation import ObservationBuilder, ObservationError, ObservationHistory
 from pact_policy.core.supervision import EStopLatch, InputWatchdog, LatencyWindow
 from pact_policy.core.urdf_model import URDFError, URDFModel
+from pact_policy.hot_swap import HotSwapMixin
 from pact_policy.model_fetcher import ModelFetcher
+from pact_policy.policy_messages import history_names, seconds_to_duration
 from pact_policy.policy_parameters import declare_policy_parameters
 import rclpy
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
@@ -47,13 +48,7 @@ LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
 COMMANDS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 
 
-def seconds_to_duration(seconds: float) -> Duration:
-    """Return a builtin Duration for ``seconds`` ≥ 0."""
-    whole = int(seconds)
-    return Duration(sec=whole, nanosec=int(round((seconds - whole) * 1e9)))
-
-
-class PolicyNode(LifecycleNode):
+class PolicyNode(HotSwapMixin, LifecycleNode):
     """The deployment-side policy runner; see the module docstring."""
 
     def __init__(self):
@@ -113,6 +108,8 @@ class PolicyNode(LifecycleNode):
         self.status_pub = self.create_publisher(PolicyStatus, '~/status', COMMANDS)
         self.create_timer(1.0 / p.status_rate_hz, self._publish_status)
         self.tick_timer = None
+        self._stream_timer = None
+        self._forward_rows = collections.deque()
 
     def _autostart_once(self):
         self.destroy_timer(self._autostart_timer)
@@ -141,7 +138,10 @@ class PolicyNode(LifecycleNode):
                                     f'joint names, have {self.action_names}')
             return TransitionCallbackReturn.FAILURE
         self.slots = ModelSlots(loaded)
+        if self.params.output_mode == 'forward' and self._stream_timer is None:
+            self._stream_timer = self.create_timer(self.config.action_dt, self._stream_row)
         self.history = ObservationHistory(self.config.n_obs_steps)
+        self._update_limits()
         self.architecture_id = self.config.architecture_id
         self._set_state(PolicyStatus.STATE_INACTIVE, '')
         self.get_logger().info(f'configured with model {loaded.version!r} '
@@ -189,20 +189,28 @@ class PolicyNode(LifecycleNode):
     def _on_description(self, message: String):
         try:
             robot = URDFModel(message.data)
-            limits = SafetyLimits.from_joint_limits(
-                robot.limits_for(self.action_names_or_params()), self.params.limit_margin,
-                self.params.velocity_scale, self.params.prismatic_limit_margin)
-        except (URDFError, ValueError) as error:
+        except URDFError as error:
             self.get_logger().error(f'robot description rejected: {error}')
             return
         with self._lock:
-            self.robot, self.limits, self.builder = robot, limits, None
-        self.get_logger().info('robot description received: limits for '
-                               f'{self.action_names_or_params()}')
+            self.robot, self.builder = robot, None
+        self._update_limits()
 
-    def action_names_or_params(self) -> list:
-        """Return the action joint names (from the model once configured)."""
-        return getattr(self, 'action_names', None) or list(self.params.joint_names)
+    def _update_limits(self):
+        """(Re)build the command limits once both the model and the URDF are known."""
+        with self._lock:
+            names = getattr(self, 'action_names', None)
+            if self.robot is None or not names:
+                return
+            try:
+                self.limits = SafetyLimits.from_joint_limits(
+                    self.robot.limits_for(names), self.params.limit_margin,
+                    self.params.velocity_scale, self.params.prismatic_limit_margin)
+            except (URDFError, ValueError) as error:
+                self.limits = None
+                self.get_logger().error(f'no command limits, the node will hold: {error}')
+                return
+        self.get_logger().info(f'command limits from the robot description for {names}')
 
     def _on_scene(self, message: Scene):
         poses = {}
@@ -318,7 +326,8 @@ class PolicyNode(LifecycleNode):
 
     # --- outputs ------------------------------------------------------------------------------
 
-    def _publish_rows(self, rows):
+    def _publish_rows(self, rows, hold: bool = False):
+        """Send rows: one JointTrajectory, or forward commands streamed one row per dt."""
         dt = self.config.action_dt
         if self.params.output_mode == 'trajectory':
             trajectory = JointTrajectory(joint_names=list(self.action_names))
@@ -329,7 +338,18 @@ class PolicyNode(LifecycleNode):
                     time_from_start=seconds_to_duration((index + 1) * dt)))
             self.command_pub.publish(trajectory)
         else:
-            self.command_pub.publish(Float64MultiArray(data=[float(v) for v in rows[0]]))
+            with self._lock:
+                self._forward_rows.clear()
+                if hold:
+                    self.command_pub.publish(Float64MultiArray(data=[float(v) for v in rows[0]]))
+                else:
+                    self._forward_rows.extend([float(v) for v in row] for row in rows)
+
+    def _stream_row(self):
+        """Forward mode: publish the next queued row (one per action_dt)."""
+        with self._lock:
+            if self._forward_rows and self.active and not self.estop.latched:
+                self.command_pub.publish(Float64MultiArray(data=self._forward_rows.popleft()))
 
     def _publish_hold(self):
         with self._lock:
@@ -337,7 +357,7 @@ class PolicyNode(LifecycleNode):
             if not names or any(name not in self.positions for name in names):
                 return
             measured = [[self.positions[name] for name in names]]
-            self._publish_rows(measured)
+            self._publish_rows(measured, hold=True)
 
     def _publish_step(self, version, observation, chunk, rows, latency):
         step = PolicyStep(episode_id=self.params.episode_id, step_index=self.step_index,
@@ -373,95 +393,6 @@ class PolicyNode(LifecycleNode):
                               missed_ticks=self.missed_ticks)
         status.header.stamp = self.get_clock().now().to_msg()
         self.status_pub.publish(status)
-
-    # --- hot swap -------------------------------------------------------------------------------
-
-    def _on_announcement(self, message: ModelAnnouncement):
-        announcement = Announcement(message.version, message.parent_version,
-                                    message.architecture_id, message.size_bytes,
-                                    message.sha256, message.uri)
-        try:
-            self._fetch_queue.get_nowait()  # keep only the newest announcement
-        except queue.Empty:
-            pass
-        self._fetch_queue.put(announcement)
-
-    def _swap_loop(self):
-        try:  # fetching/loading must never starve inference: run this thread niced (Linux)
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-        except (AttributeError, OSError):
-            pass
-        while True:
-            announcement = self._fetch_queue.get()
-            if self.slots.active is None or announcement.version == self.slots.versions()[0]:
-                continue
-            self.slots.set_pending(announcement.version)
-            try:
-                self._receive(announcement)
-            except TransferError as error:
-                self.get_logger().error(f'model rejected, keeping the running model: {error}')
-            finally:
-                self.slots.set_pending('')
-
-    def _receive(self, announcement: Announcement):
-        check_announcement(announcement, self.architecture_id, self.params.max_model_bytes)
-        start = time.perf_counter()
-        data = self.fetcher.fetch(announcement)
-        fetched = time.perf_counter()
-        candidate = prepare_candidate(data, announcement, self.architecture_id,
-                                      self.last_observation, self.params.device,
-                                      self.params.max_model_bytes,
-                                      self.params.sampler or None,
-                                      self.params.num_inference_steps or None)
-        for field in ('action_names', 'observation_names', 'action_dt', 'n_action_steps'):
-            if getattr(candidate.policy.config, field) != getattr(self.config, field):
-                raise TransferError(f'model {announcement.version!r}: {field} differs from the '
-                                    'running model')
-        self.slots.stage(candidate)
-        self.get_logger().info(
-            f'model {announcement.version!r} verified and staged ({len(data)} bytes; fetch '
-            f'{fetched - start:.3f} s, load + smoke test {time.perf_counter() - fetched:.3f} s)')
-        if self.params.auto_activate:
-            self.get_logger().info(self.slots.request_activation(announcement.version)[1])
-            self._swap_if_idle()
-
-    def _swap_now(self):
-        """Perform a requested swap; callers hold the inference lock (a chunk boundary)."""
-        message = self.slots.swap_if_requested()
-        if message:
-            self.get_logger().info(message)
-            self._publish_status()
-
-    def _swap_if_idle(self):
-        """Swap right away when no chunk is being produced, else at the next one's start."""
-        if self._inference_lock.acquire(blocking=False):
-            try:
-                self._swap_now()
-            finally:
-                self._inference_lock.release()
-
-    def _on_activate_model(self, request, response):
-        response.success, response.message = self.slots.request_activation(request.version)
-        if response.success:
-            self._swap_if_idle()
-        response.active_version = self.slots.versions()[0]
-        return response
-
-    def _on_rollback(self, request, response):
-        response.success, response.message = self.slots.request_rollback()
-        if response.success:
-            self._swap_if_idle()
-        response.active_version = self.slots.versions()[0]
-        return response
-
-
-def history_names(names, n_obs_steps: int, obs_dim: int) -> list:
-    """Return one name per entry of the flattened history (``name@-k`` for older steps)."""
-    names = list(names) or [f'obs{i}' for i in range(obs_dim)]
-    result = []
-    for lag in range(n_obs_steps - 1, -1, -1):
-        result += [name if lag == 0 else f'{name}@-{lag}' for name in names]
-    return result
 
 
 def main(args=None):

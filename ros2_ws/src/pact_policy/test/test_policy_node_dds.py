@@ -120,12 +120,15 @@ def harness(tmp_path_factory, base_policy):
     args = ['-m', 'pact_policy.policy_node', '--ros-args', '-p', f'model_path:={path}',
             '-p', f'limit_margin:={MARGIN}', '-p', f'velocity_scale:={VELOCITY_SCALE}',
             '-p', 'input_timeout_s:=0.5', '-p', 'status_rate_hz:=10.0',
-            '-p', 'auto_activate:=false']
+            '-p', 'auto_activate:=false', '-p', 'autostart:=false']
     with NodeProcess(args, name='policy_node') as peer:
         test = Harness(peer)
-        response = test.call(ChangeState, '/policy_node/change_state', ChangeState.Request(
-            transition=Transition(id=Transition.TRANSITION_ACTIVATE)))
-        assert response.success, peer.output()
+        # Configured by request (the latched URDF is usually in before the model here; the
+        # other tests start the node with autostart, where the model comes first).
+        for transition in (Transition.TRANSITION_CONFIGURE, Transition.TRANSITION_ACTIVATE):
+            response = test.call(ChangeState, '/policy_node/change_state', ChangeState.Request(
+                transition=Transition(id=transition)))
+            assert response.success, peer.output()
         yield test
         test.node.destroy_node()
     rclpy.shutdown()
