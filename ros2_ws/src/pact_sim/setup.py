@@ -17,6 +17,7 @@ setup(
         ('share/' + PACKAGE, ['package.xml']),
         ('share/' + PACKAGE + '/config/scenes', glob('../../../config/scenes/*.yaml')),
         ('share/' + PACKAGE + '/config/tasks', glob('../../../config/tasks/*.yaml')),
+        ('share/' + PACKAGE + '/config/sim', glob('../../../config/sim/*.yaml')),
     ],
     install_requires=['setuptools'],
     zip_safe=False,
