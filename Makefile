@@ -1,12 +1,15 @@
 # PACT-ROS — every command a newcomer needs. See README.md.
-.PHONY: setup test lint clean help bench-constraints
+.PHONY: setup test lint clean help bench bench-constraints bench-policy bench-alignment
 
 help:
 	@echo "make setup   create .venv, install the pinned dependencies, build ros2_ws (idempotent)"
 	@echo "make test    set up, then run the whole test suite (colcon test + tests/)"
 	@echo "make lint    ruff over the whole repository"
 	@echo "make clean   remove build products (keeps .venv)"
-	@echo "make bench-constraints   constraint library benchmark -> bench/constraints/RESULTS.md"
+	@echo "make bench   every benchmark below; rewrites the committed results under bench/"
+	@echo "make bench-constraints   constraint library -> bench/constraints/RESULTS.md"
+	@echo "make bench-policy        policy latency and hot swap -> bench/policy/RESULTS.md"
+	@echo "make bench-alignment     PACT vs baselines -> bench/alignment/REPORT.md"
 
 setup:
 	@bash scripts/setup.sh
@@ -20,5 +23,13 @@ lint: setup
 clean:
 	rm -rf ros2_ws/build ros2_ws/install ros2_ws/log pact_env.sh
 
+bench: bench-constraints bench-policy bench-alignment
+
 bench-constraints: setup
 	@bash -c 'source pact_env.sh && python bench/constraints/run.py'
+
+bench-policy: setup
+	@bash -c 'source pact_env.sh && python bench/policy/bench_policy.py'
+
+bench-alignment: setup
+	@bash -c 'source pact_env.sh && python bench/alignment/run.py --suite toy'
