@@ -30,7 +30,7 @@ Context keys read by the costs (all with leading batch dimension B; all optional
   template object that has one (scene frame, m), False where the sample's scene lacks it.
 """
 
-from typing import Dict, Mapping, Optional, Sequence
+from typing import Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 from pact_constraints.core.config import ConstraintConfig
@@ -134,6 +134,27 @@ class RobotCosts:
         if self.keypoint_objects:
             context['keypoints'], context['keypoint_mask'] = self._keypoints(scenes)
         return context
+
+    def scene_context_by_key(self, keys: Sequence, scenes: Mapping
+                             ) -> Tuple[Dict[str, torch.Tensor], np.ndarray]:
+        """
+        Return (context rows (N, ...), valid (N,) bool) for samples identified by scene keys.
+
+        ``scenes`` maps a key (e.g. (robot, scene version)) to its ``Scene``; a sample whose key
+        is missing, or whose scene does not match the template, is invalid (its rows are the
+        template's, so the batch stays rectangular).
+        """
+        unique = list(dict.fromkeys(keys))
+        rows, fallback = {}, self.scene_context([self.template])
+        for key in unique:
+            try:
+                rows[key] = self.scene_context([scenes[key]])
+            except (KeyError, SceneError):
+                rows[key] = None
+        valid = np.array([rows[key] is not None for key in keys], dtype=bool)
+        context = {name: torch.cat([(rows[key] or fallback)[name] for key in keys])
+                   for name in fallback}
+        return context, valid
 
     def _keypoints(self, scenes):
         keypoint = self.config.grasp_approach.keypoint
