@@ -18,6 +18,9 @@ set -u
 # Keep DDS traffic of the tests on this host; every test process also takes its own domain id.
 export ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST
 export PYTHONUNBUFFERED=1
+# One intra-op thread per process: the suite runs many processes side by side, and oversubscribed
+# OpenMP/torch threads on a small machine slow small tensor ops down by orders of magnitude.
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 
 cd "$ROOT/ros2_ws" || exit 1
 colcon test-result --delete-yes >/dev/null 2>&1 || true
