@@ -109,10 +109,11 @@ def main(argv=None) -> int:
                      f'{cells[0]} | {cells[1]} | {result["events_per_episode"]:.2f} | '
                      f'`{result["sha256"][:12]}` |')
         print(lines[-1], flush=True)
-    lines += ['', f'Policies: `{", ".join(sorted(set(_architectures(folder, arguments.tasks))))}`'
-              f', torch {torch.__version__}. Demonstrations: 100 scripted-expert episodes per task '
-              '(seeds 0..99, including the experts\' sloppy episodes). Checkpoints are not '
-              'committed; the command above rebuilds them byte for byte on the same torch build.']
+    architectures = sorted(set(_architectures(folder, arguments.tasks)))
+    lines += ['', f'Policies: {architectures}, torch {torch.__version__}. Demonstrations: 100 '
+              "scripted-expert episodes per task (seeds 0..99, with the experts' sloppy "
+              'episodes). Checkpoints are not committed; the command above rebuilds them '
+              'byte for byte on the same torch build.']
     pathlib.Path(arguments.out).write_text('\n'.join(lines) + '\n')
     print(f'wrote {arguments.out}')
     return 0
