@@ -7,12 +7,13 @@ Lifecycle: configure = load ``model_path`` + one warm-up forward pass; activate 
 commanding; deactivate = hold the measured position. With ``autostart`` (default true) the node
 configures itself at start-up and waits INACTIVE for an activate transition.
 
-Every control tick (period ``n_action_steps * action_dt`` s) the executor thread snapshots the
-observation and hands it to the inference worker; the worker samples a chunk, makes it safe
-(``core.command_safety``) and publishes it with a PolicyStep. Stale joint states, a missing
-robot description or a latched e-stop make the node publish a one-point hold at the measured
-position instead. All decisions live in ROS-free ``core`` modules; this file only converts
-messages, holds parameters and schedules work.
+Every ``action_dt`` s the node appends the current observation to the history, so the history
+has the spacing the policy was trained with. Every control tick (``n_action_steps * action_dt``
+s) the executor thread snapshots the history and hands it to the inference worker; the worker
+samples a chunk, makes it safe (``core.command_safety``) and publishes it with a PolicyStep.
+Stale joint states, a missing robot description or a latched e-stop make the node publish a
+one-point hold at the measured position instead. All decisions live in ROS-free ``core``
+modules; this file only converts messages, holds parameters and schedules work.
 """
 
 import collections
@@ -107,7 +108,8 @@ class PolicyNode(HotSwapMixin, LifecycleNode):
         self.step_pub = self.create_publisher(PolicyStep, '~/policy_step', COMMANDS)
         self.status_pub = self.create_publisher(PolicyStatus, '~/status', COMMANDS)
         self.create_timer(1.0 / p.status_rate_hz, self._publish_status)
-        self.tick_timer = None
+        self.tick_timer = self.sample_timer = None
+        self.observation_error = 'no observation yet'
         self._stream_timer = None
         self._forward_rows = collections.deque()
 
@@ -153,6 +155,9 @@ class PolicyNode(HotSwapMixin, LifecycleNode):
         with self._lock:
             self.active = True
             self.history.clear()
+        self.observation_error = 'no observation yet'
+        self._sample_observation()
+        self.sample_timer = self.create_timer(self.config.action_dt, self._sample_observation)
         period = self.config.n_action_steps * self.config.action_dt
         self.tick_timer = self.create_timer(period, self._on_tick)
         self._set_state(PolicyStatus.STATE_ACTIVE, '')
@@ -162,9 +167,10 @@ class PolicyNode(HotSwapMixin, LifecycleNode):
         """Stop commanding and hold the measured position."""
         with self._lock:
             self.active = False
-        if self.tick_timer is not None:
-            self.destroy_timer(self.tick_timer)
-            self.tick_timer = None
+        for timer in (self.tick_timer, self.sample_timer):
+            if timer is not None:
+                self.destroy_timer(timer)
+        self.tick_timer = self.sample_timer = None
         self._publish_hold()
         self._set_state(PolicyStatus.STATE_INACTIVE, 'deactivated: holding')
         return super().on_deactivate(state)
@@ -271,21 +277,39 @@ class PolicyNode(HotSwapMixin, LifecycleNode):
             return f'no robot description on {self.params.robot_description_topic} yet'
         return ''
 
+    def _sample_observation(self):
+        """Every action_dt: append the current observation to the history (or note why not)."""
+        with self._lock:
+            if not self.active:
+                return
+            try:
+                if self.watchdog.stale_inputs(time.monotonic()):
+                    raise ObservationError('joint states are stale')
+                if self.builder is None:
+                    self.builder = ObservationBuilder(self.config.observation_names or [],
+                                                      self.robot, self.params.tool_frame)
+                vector = self.builder.build(self.positions, self.velocities, self.scene_poses)
+                if vector.shape[0] != self.config.obs_dim:
+                    raise ObservationError(f'observation has {vector.shape[0]} entries, model '
+                                           f'expects {self.config.obs_dim} (set '
+                                           'observation_names)')
+            except (ObservationError, URDFError) as error:
+                self.observation_error = f'observation unavailable: {error}'
+                self.history.clear()  # never mix entries from before a gap into the history
+                return
+            self.observation_error = ''
+            self.history.push(vector)
+
     def _observe(self):
+        """Return (history, measured positions) for the tick, or None with state_message set."""
+        if self.observation_error or not self.history.frames:
+            self.state_message = self.observation_error or 'no observation yet'
+            return None
         try:
-            if self.builder is None:
-                self.builder = ObservationBuilder(self.config.observation_names or [],
-                                                  self.robot, self.params.tool_frame)
-            vector = self.builder.build(self.positions, self.velocities, self.scene_poses)
             measured = [self.positions[name] for name in self.action_names]
-        except (ObservationError, URDFError, KeyError) as error:
-            self.state_message = f'observation unavailable: {error}'
+        except KeyError as error:
+            self.state_message = f'joint {error} missing from the joint states'
             return None
-        if vector.shape[0] != self.config.obs_dim:
-            self.state_message = (f'observation has {vector.shape[0]} entries, model expects '
-                                  f'{self.config.obs_dim} (set observation_names)')
-            return None
-        self.history.push(vector)
         self.last_observation = self.history.flat()
         return self.last_observation, measured
 

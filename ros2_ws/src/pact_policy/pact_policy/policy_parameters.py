@@ -5,6 +5,7 @@
 from dataclasses import dataclass
 
 from rcl_interfaces.msg import ParameterDescriptor, ParameterType
+import torch
 
 
 @dataclass
@@ -46,7 +47,7 @@ _STRING, _INT, _DOUBLE, _BOOL, _STRINGS = (
 # name: (default, type, description)
 PARAMETERS = {
     'model_path': ('', _STRING, 'checkpoint archive (.pact) loaded on configure'),
-    'device': ('cpu', _STRING, "torch device: 'cpu' or 'cuda'"),
+    'device': ('auto', _STRING, "torch device: 'auto' (CUDA when present), 'cpu', 'cuda:0'"),
     'sampler': ('', _STRING, "'ddpm'|'ddim'|'euler'|'midpoint'; '' = the model's default"),
     'num_inference_steps': (0, _INT, 'denoising steps per chunk; 0 = the model default'),
     'joint_names': ([''], _STRINGS, 'action joint names when the model does not name them'),
@@ -90,6 +91,8 @@ def declare_policy_parameters(node) -> PolicyParameters:
                     '(default: true only when use_sim_time is true)'))
     values['auto_activate'] = node.get_parameter('auto_activate').value
     values['joint_names'] = [name for name in values['joint_names'] if name]
+    if values['device'] == 'auto':
+        values['device'] = 'cuda' if torch.cuda.is_available() else 'cpu'
     if values['output_mode'] not in ('trajectory', 'forward'):
         raise ValueError(f"output_mode must be 'trajectory' or 'forward', "
                          f"got {values['output_mode']!r}")

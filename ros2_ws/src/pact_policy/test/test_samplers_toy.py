@@ -14,9 +14,11 @@ Every sampler reproduces known 2-D distributions.
 """
 
 import numpy as np
+from pact_policy.core.noise_schedule import NoiseSchedule
 from pact_policy.core.normalizer import Normalizer
 from pact_policy.core.policy import DiffusionPolicy
 from pact_policy.core.policy_config import PolicyConfig
+from pact_policy.core.samplers import ddim_transition
 from pact_policy.core.training import fit_policy, TrainingSettings
 import pytest
 import torch
@@ -164,3 +166,24 @@ def test_untrained_policy_fails_the_moment_check():
     torch.manual_seed(0)
     with pytest.raises(AssertionError):
         check_mixture_moments(DiffusionPolicy(config), 'ddim', 10)
+
+
+def test_ddim_transition_with_eta_one_is_the_ddpm_posterior():
+    schedule = NoiseSchedule(50, 'linear')
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(4, 3, 2, generator=generator)
+    epsilon = torch.randn(4, 3, 2, generator=generator)
+    step = 20
+    mean, std = ddim_transition(schedule, x, epsilon, step, step - 1, eta=1.0)
+    # Ho et al. (2020), eq. 7 with â_0 from ε̂.
+    beta = schedule.betas[step].item()
+    alpha_bar = schedule.alphas_cumprod[step].item()
+    alpha_bar_prev = schedule.alphas_cumprod[step - 1].item()
+    clean = (x - np.sqrt(1 - alpha_bar) * epsilon) / np.sqrt(alpha_bar)
+    expected_mean = (np.sqrt(alpha_bar_prev) * beta / (1 - alpha_bar) * clean
+                     + np.sqrt(1 - beta) * (1 - alpha_bar_prev) / (1 - alpha_bar) * x)
+    torch.testing.assert_close(mean, expected_mean.float(), rtol=1e-5, atol=1e-5)
+    assert std.item() == pytest.approx(np.sqrt((1 - alpha_bar_prev) / (1 - alpha_bar) * beta),
+                                       rel=1e-5)
+    _, deterministic = ddim_transition(schedule, x, epsilon, step, step - 1, eta=0.0)
+    assert deterministic.item() == 0.0

@@ -97,6 +97,7 @@ def save_checkpoint(policy: DiffusionPolicy, path, metadata: dict = None) -> str
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix='.partial')
     with os.fdopen(handle, 'wb') as stream:
         stream.write(data)
+    os.chmod(temporary, 0o644)  # mkstemp creates 0600; other users (trainer) must read it
     os.replace(temporary, path)
     return sha256_hex(data)
 

@@ -72,19 +72,34 @@ def sample_ddim(epsilon_model, schedule: NoiseSchedule, noise: torch.Tensor, num
     batch = x.shape[0]
     for step, previous in _step_pairs(schedule, num_steps):
         step_tensor = torch.full((batch,), step, dtype=torch.long, device=x.device)
-        alpha_bar = schedule.alpha_cumprod_at(torch.tensor(step)).to(x)
-        alpha_bar_prev = schedule.alpha_cumprod_at(torch.tensor(previous)).to(x)
-        clean, epsilon = _clean_estimate(x, epsilon_model(x, step_tensor), alpha_bar, clip_range)
-        variance = ((1.0 - alpha_bar_prev) / (1.0 - alpha_bar)
-                    * (1.0 - alpha_bar / alpha_bar_prev)) * eta ** 2
-        direction = (1.0 - alpha_bar_prev - variance).clamp(min=0.0).sqrt() * epsilon
-        x = alpha_bar_prev.sqrt() * clean + direction
+        mean, std = ddim_transition(schedule, x, epsilon_model(x, step_tensor), step, previous,
+                                    eta, clip_range)
+        x = mean
         if previous >= 0 and eta > 0.0:
-            x = x + variance.sqrt() * torch.randn(
-                x.shape, generator=generator, device=x.device, dtype=x.dtype)
+            x = x + std * torch.randn(x.shape, generator=generator, device=x.device,
+                                      dtype=x.dtype)
         if trace is not None:
             trace.append((previous, x))
     return x
+
+
+def ddim_transition(schedule: NoiseSchedule, x: torch.Tensor, epsilon: torch.Tensor,
+                    step: int, previous: int, eta: float = 1.0, clip_range: float = 0.0):
+    """
+    Return (mean, std) of the Gaussian step x_step → x_previous given the prediction ε̂.
+
+    ``previous`` = -1 means the clean sample (std 0). With ``eta`` = 1 this is the DDPM
+    posterior q(x_prev | x_t, â_0) (for previous = step - 1 its variance is β̃_t); with 0 it is
+    deterministic DDIM. Differentiable in ``epsilon`` (useful for log-probabilities of the
+    denoising chain, e.g. in PPO-style diffusion RL). ``std`` is a scalar tensor.
+    """
+    alpha_bar = schedule.alpha_cumprod_at(torch.tensor(step)).to(x)
+    alpha_bar_prev = schedule.alpha_cumprod_at(torch.tensor(previous)).to(x)
+    clean, epsilon = _clean_estimate(x, epsilon, alpha_bar, clip_range)
+    variance = ((1.0 - alpha_bar_prev) / (1.0 - alpha_bar)
+                * (1.0 - alpha_bar / alpha_bar_prev)) * eta ** 2
+    direction = (1.0 - alpha_bar_prev - variance).clamp(min=0.0).sqrt() * epsilon
+    return alpha_bar_prev.sqrt() * clean + direction, variance.sqrt()
 
 
 def flow_time_grid(num_steps: int, max_time: float = 1.0, min_time: float = 0.0) -> list:
