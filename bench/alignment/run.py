@@ -99,12 +99,14 @@ def run_sim_seed(seed: int, task: str, base_path: Path, budget: dict, episodes: 
     """Align ``base_path`` on ``task``; evaluate every method in the simulator's judge."""
     from pact_policy.core.checkpoint import load_checkpoint
     from pact_sim.core.vector_env import VectorEnv
-    from pact_trainer.align_cli import build_costs
+    from pact_trainer.align_cli import build_robot_costs
     from pact_trainer.core.sim_source import VectorEnvSource
     base = load_checkpoint(base_path).policy.float()
     env = VectorEnv(task, 8)
-    arguments = argparse.Namespace(joint_lower=None, joint_upper=None, max_velocity=None)
-    costs = build_costs(arguments, base, env)
+    env.reset(list(range(env.num_envs)))
+    # Panda URDF/SRDF + config/constraints/default.yaml; each sample keeps its world's layout.
+    robot = build_robot_costs(base, env)
+    costs = robot.cost_set()
     results = {}
 
     def measure(policy, name, curve):
@@ -115,7 +117,8 @@ def run_sim_seed(seed: int, task: str, base_path: Path, budget: dict, episodes: 
         student = copy.deepcopy(base).train()
         for parameter in student.parameters():
             parameter.requires_grad_(True)
-        aligner = PactAligner(student, costs, VectorEnvSource(env, seed=seed * 7919),
+        source = VectorEnvSource(env, seed=seed * 7919, scene_context=robot.scene_context)
+        aligner = PactAligner(student, costs, source,
                               PactConfig(guidance=preset('reference_w0.03'), objective=method,
                                          seed=seed, **budget), device=None)
         history = aligner.run()

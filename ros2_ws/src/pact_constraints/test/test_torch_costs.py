@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Training path: torch FK vs Pinocchio, distances vs coal, costs vs the exact path, autograd."""
 
+from dataclasses import replace
+
 import coal
 import numpy as np
 from pact_constraints.core import torch_geometry
@@ -12,6 +14,7 @@ from pact_constraints.core.scene import scene_from_dict
 from pact_constraints.core.scene_geometry import scene_bodies
 from pact_constraints.core.torch_costs import TorchConstraintCosts
 from pact_constraints.core.torch_kinematics import TorchKinematics
+from pact_constraints.core.torch_obstacles import ObstacleTensors
 import pytest
 import torch
 
@@ -232,3 +235,39 @@ def _shape_keys(obstacle):
              'cylinder': {'radius': shape.radius, 'length': shape.length},
              'capsule': {'radius': shape.radius, 'length': shape.length}}[shape.type]
     return keys
+
+
+def test_margin_and_obstacle_overrides_equal_a_rebuilt_configuration(panda):
+    rng = np.random.default_rng(7)
+    moved = scene_from_dict({'obstacles': [
+        {'name': o.name, 'type': o.shape.type, **(
+            {'normal': list(o.shape.normal), 'offset': o.shape.offset}
+            if o.shape.type == 'half_space' else {})}
+        | _shape_keys(o) for o in SCENE.obstacles]})
+    pairs = [random_chunk(panda, rng) for _ in range(2)]
+    currents = torch.tensor(np.array([p[0] for p in pairs]))
+    chunks = torch.tensor(np.array([p[1] for p in pairs]))
+    margins = {'clearance': 0.05, 'self_collision': 0.02, 'joint_position': 0.1,
+               'joint_velocity': 0.2, 'workspace': 0.0, 'grasp_approach': 0.03}
+    terms = {name: replace(term, margin=margins[name]) for name, term in CONFIG.terms.items()}
+    rebuilt = TorchConstraintCosts(panda, [SCENE, moved], replace(CONFIG, terms=terms),
+                                   dtype=torch.float64)(chunks, currents)
+    costs = TorchConstraintCosts(panda, SCENE, CONFIG, dtype=torch.float64)
+    overridden = costs(chunks, currents, margins=margins,
+                       obstacles=ObstacleTensors.from_scenes([SCENE, moved],
+                                                             dtype=torch.float64))
+    assert set(overridden.costs) == set(margins)
+    for name in margins:
+        np.testing.assert_allclose(overridden.costs[name].numpy(), rebuilt.costs[name].numpy(),
+                                   rtol=1e-12, atol=1e-12)
+    assert float(overridden.costs['joint_velocity'].sum()) > 0.0
+    # The configured margins and the constructed scene are untouched by the overrides.
+    default = costs(chunks, currents)
+    np.testing.assert_allclose(default.total.numpy(),
+                               TorchConstraintCosts(panda, SCENE, CONFIG, dtype=torch.float64)(
+                                   chunks, currents).total.numpy(), rtol=1e-12)
+    assert not np.allclose(default.total.numpy(), overridden.total.numpy())
+    with pytest.raises(ValueError, match='unknown constraints'):
+        costs(chunks, currents, margins={'clearence': 0.1})
+    with pytest.raises(ValueError, match='>= 0'):
+        costs(chunks, currents, margins={'clearance': -0.1})

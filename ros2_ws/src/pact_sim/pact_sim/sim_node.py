@@ -81,7 +81,7 @@ class SimNode(Node):
 
     def __init__(self):
         """Declare parameters, build the world, start the first episode."""
-        super().__init__('pact_sim')
+        super().__init__('sim_node')
         for name, (default, text) in PARAMETERS.items():
             self.declare_parameter(name, default, ParameterDescriptor(description=text))
         self.sim_time = 0.0

@@ -41,7 +41,7 @@ def probe(sim):
     node.create_subscription(String, '/robot_description', received['description'].append,
                              LATCHED)
     node.create_subscription(Clock, '/clock', received['clock'].append, SENSOR)
-    node.create_subscription(EpisodeEvent, '/pact_sim/episode_events', received['events'].append,
+    node.create_subscription(EpisodeEvent, '/sim_node/episode_events', received['events'].append,
                              RELIABLE)
     node.received = received
     yield node
@@ -119,8 +119,8 @@ def call(probe, client, request, sim):
 
 
 def test_reset_restarts_the_episode_and_outcome_is_served(probe, sim):
-    reset = probe.create_client(ResetEpisode, '/pact_sim/reset_episode')
-    outcome = probe.create_client(GetEpisodeOutcome, '/pact_sim/episode_outcome')
+    reset = probe.create_client(ResetEpisode, '/sim_node/reset_episode')
+    outcome = probe.create_client(GetEpisodeOutcome, '/sim_node/episode_outcome')
     version_before = probe.received['scene'][-1].version
     response = call(probe, reset, ResetEpisode.Request(task='pick', seed=4), sim)
     assert response.success, response.message

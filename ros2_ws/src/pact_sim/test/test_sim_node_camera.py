@@ -17,7 +17,7 @@ def test_camera_images_show_the_scene():
         rclpy.init()
         node = rclpy.create_node('camera_probe')
         try:
-            node.create_subscription(Image, '/pact_sim/camera/image_raw', images.append,
+            node.create_subscription(Image, '/sim_node/camera/image_raw', images.append,
                                      QoSProfile(depth=5,
                                                 reliability=ReliabilityPolicy.BEST_EFFORT))
             assert wait_until(lambda: images, 30.0,

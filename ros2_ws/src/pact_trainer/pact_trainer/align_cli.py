@@ -12,19 +12,29 @@ Both write ``<out>/state`` (resumable: rerun the same command to continue after 
 a larger ``--iterations``), ``<out>/iterations.jsonl`` and one pact_policy checkpoint per
 iteration to ``<out>/checkpoints/<version>.pact`` (loadable by the policy node), plus
 ``<out>/latest.pact``. ``--method rwr`` runs the reward-weighted-regression baseline through the
-same loop. Constraint costs: joint position limits (from the env, or ``--joint-lower/upper``, or
-the demonstrated action range) and, with ``--max-velocity``, joint velocity limits.
+same loop.
+
+Constraint costs: pact_constraints' batched torch costs (clearance robot↔scene, self-collision,
+joint position, joint velocity, workspace, grasp approach; ``core.robot_costs``) of the robot in
+``--urdf``/``--srdf`` (default: the Panda of example-robot-data) with the constraint YAML
+``--constraints`` (default: pact_constraints' ``config/constraints/default.yaml``). ``sim``
+evaluates every sample against the layout of the world it came from (``VectorEnv.scenes()``);
+``mcap`` uses the scene YAML ``--scene`` (default: no obstacles) and the joint positions found
+among the observations (``<joint>.position``).
 """
 
 import argparse
 from pathlib import Path
 import shutil
 
+from pact_constraints.core.config import default_config_path, load_constraint_config
+from pact_constraints.core.robot_assets import PANDA_SRDF, PANDA_URDF
+from pact_constraints.core.robot_model import load_robot_model
+from pact_constraints.core.scene import load_scene_yaml, Scene
 from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
 from pact_trainer.core.alignment_loop import PactAligner, PactConfig
-from pact_trainer.core.chunk_costs import joint_position_cost, joint_velocity_cost
-from pact_trainer.core.costs import CostSet
 from pact_trainer.core.guidance import preset
+from pact_trainer.core.robot_costs import RobotCosts
 from pact_trainer.core.sources import ObservationReplaySource
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 import torch
@@ -49,13 +59,15 @@ def parse_arguments(argv=None) -> argparse.Namespace:
         mode.add_argument('--steps-per-epoch', type=int, default=50)
         mode.add_argument('--max-inner-epochs', type=int, default=4)
         mode.add_argument('--batch-size', type=int, default=128)
-        mode.add_argument('--joint-lower', type=float, nargs='*')
-        mode.add_argument('--joint-upper', type=float, nargs='*')
-        mode.add_argument('--max-velocity', type=float, nargs='*')
+        mode.add_argument('--urdf', default=PANDA_URDF, help='robot URDF (URI or path)')
+        mode.add_argument('--srdf', default=PANDA_SRDF, help='robot SRDF (URI or path)')
+        mode.add_argument('--constraints', default='',
+                          help='constraint YAML (default: pact_constraints default.yaml)')
         mode.add_argument('--device', default='auto')
         mode.add_argument('--seed', type=int, default=0)
         if name == 'mcap':
             mode.add_argument('--logs', nargs='+', required=True, help='MCAP files')
+            mode.add_argument('--scene', default='', help='scene YAML (default: empty)')
         else:
             mode.add_argument('--task', default='reach')
             mode.add_argument('--num-envs', type=int, default=8)
@@ -85,21 +97,24 @@ def observations_from_mcap(paths, policy) -> torch.Tensor:
     return torch.tensor(rows, dtype=torch.float32)
 
 
-def build_costs(arguments, policy, env=None) -> CostSet:
-    """Return joint-limit (and optional velocity) costs in the action's units."""
-    lower, upper = arguments.joint_lower, arguments.joint_upper
-    if not lower or not upper:
-        if env is not None:
-            lower, upper = env.action_low.tolist(), env.action_high.tolist()
-        else:
-            normalizer = policy.action_normalizer
-            spread = 1.0 if normalizer.mode == 'minmax' else 3.0
-            lower = (normalizer.offset - spread * normalizer.scale).tolist()
-            upper = (normalizer.offset + spread * normalizer.scale).tolist()
-    terms = [joint_position_cost(lower, upper)]
-    if arguments.max_velocity:
-        terms.append(joint_velocity_cost(arguments.max_velocity, policy.config.action_dt))
-    return CostSet(terms)
+def build_robot_costs(policy, env=None, urdf: str = PANDA_URDF, srdf: str = PANDA_SRDF,
+                      constraints: str = '', scene: str = '', device='cpu') -> RobotCosts:
+    """
+    Return the robot costs for ``policy``'s action joints (by name) and row spacing.
+
+    The template scene is the env's first world (``sim``, after a reset; every sample then
+    carries its own layout) or the scene YAML ``scene`` ('' = no obstacles).
+    """
+    config = load_constraint_config(constraints or default_config_path())
+    joints = list(policy.config.action_names or (env.action_names if env else []))
+    if not joints:
+        raise ValueError('the policy has no action_names: the robot costs map actions to URDF '
+                         'joints by name')
+    template = env.scenes()[0] if env is not None else (
+        load_scene_yaml(scene) if scene else Scene())
+    return RobotCosts(load_robot_model(urdf, srdf), template, config, joints,
+                      policy.config.action_dt, device,
+                      observation_names=policy.config.observation_names)
 
 
 def build_aligner(arguments):
@@ -115,9 +130,13 @@ def build_aligner(arguments):
         from pact_sim.core.vector_env import VectorEnv
         from pact_trainer.core.sim_source import VectorEnvSource
         env = VectorEnv(arguments.task, arguments.num_envs)
-        source = VectorEnvSource(env, seed=arguments.seed)
+        source = VectorEnvSource(env, seed=arguments.seed)     # resets every world
     else:
         source = ObservationReplaySource(observations_from_mcap(arguments.logs, policy))
+    robot = build_robot_costs(policy, env, arguments.urdf, arguments.srdf,
+                              arguments.constraints, getattr(arguments, 'scene', ''), device)
+    if env is not None:
+        source.scene_context = robot.scene_context
     config = PactConfig(iterations=arguments.iterations,
                         chunks_per_iteration=arguments.chunks_per_iteration,
                         batch_size=arguments.batch_size,
@@ -126,7 +145,7 @@ def build_aligner(arguments):
                         learning_rate=arguments.learning_rate, kl_bound=arguments.kl_bound,
                         guidance=preset(arguments.guidance_preset), jacobian=arguments.jacobian,
                         objective=arguments.method, seed=arguments.seed)
-    aligner = PactAligner(policy, build_costs(arguments, policy, env), source, config,
+    aligner = PactAligner(policy, robot.cost_set(), source, config,
                           state_dir=Path(arguments.out) / 'state', device=device)
     return aligner, loaded.version or 'base'
 
@@ -152,6 +171,9 @@ def main(argv=None) -> int:
             f'it {record["iteration"]} viol {candidate["violation_rate"]:.3f} '
             f'cost {candidate["mean_cost"]:.3g} kl {record["kl_proxy"]:.2g}'
             f'{" rolled back" if record["rolled_back"] else ""}'))
+        progress.console.print(f'iteration {record["iteration"]}: ' + ', '.join(
+            f'{name} {values["mean_cost"]:.3g} ({values["violation_rate"]:.0%})'
+            for name, values in record['constraints'].items()))
 
     with progress:
         task = progress.add_task('resumed' if resumed else 'starting',

@@ -6,30 +6,47 @@ PACT trainer node: rollout intake from any number of robots, MCAP logging, weigh
 Subscribes (per namespace ns in ``robot_namespaces``; '' = root):
   /ns/<policy_step_topic>    pact_msgs/PolicyStep   (reliable, depth 100)
   /ns/<episode_event_topic>  pact_msgs/EpisodeEvent (reliable, depth 100)
+  <scene_topic>              pact_msgs/Scene (latched; under /ns/ when the name is relative)
+  <robot_description_topic>  std_msgs/String URDF (latched, shared by every robot)
 Publishes:
   <announcement_topic>       pact_msgs/ModelAnnouncement (latched: reliable + transient_local)
   ~/alignment_status         pact_msgs/AlignmentStatus, once per iteration (reliable)
 Serves:
   ~/get_model_chunk          pact_msgs/GetModelChunk (≤ 4 MiB per chunk)
 
+Constraint costs: pact_constraints' batched torch costs (``core.robot_costs``) of the robot in
+the received URDF with the SRDF ``robot_description_semantic`` (string or path/URI; '' = the
+Panda's) and the constraint YAML ``constraints_file`` ('' = pact_constraints' default.yaml).
+They are built once the description and a first scene (the template: it fixes which obstacles
+exist) have arrived; a new description rebuilds them. The scenes seen are kept by (robot,
+version): each PolicyStep is evaluated against the scene its ``scene_version`` names (the
+robot's latest one when that version is unknown); a step whose scene lists other obstacles than
+the template is dropped with a warning. Joint positions at the chunk start are read from the
+observation entries ``<joint>.position``.
+
 Every received message goes to an MCAP file in ``log_dir``. When ``steps_per_update`` new valid
-steps have arrived, one PACT iteration (core.alignment_loop) runs on a worker thread on CUDA
-when present; the new weights are packed as a pact_policy checkpoint, stored, and announced
-with a ``service://`` URI (and written to ``model_dir`` when set). The node never reads task
-success or reward (PolicyStep/EpisodeEvent carry none).
+steps have arrived (and the costs exist), one PACT iteration (core.alignment_loop) runs on a
+worker thread on CUDA when present; the new weights are packed as a pact_policy checkpoint,
+stored, and announced with a ``service://`` URI (and written to ``model_dir`` when set). The
+node never reads task success or reward (PolicyStep/EpisodeEvent carry none).
 """
 
 import threading
 
+from pact_constraints.core.config import default_config_path, load_constraint_config
+from pact_constraints.core.robot_assets import PANDA_SRDF, read_description
+from pact_constraints.core.robot_model import RobotModel
+from pact_constraints.core.scene import SceneError
+from pact_constraints.scene_conversion import scene_from_msg
 from pact_msgs.msg import AlignmentStatus, EpisodeEvent, ModelAnnouncement, NamedValue
 from pact_msgs.msg import PolicyStep
+from pact_msgs.msg import Scene as SceneMsg
 from pact_msgs.srv import GetModelChunk
 from pact_policy.core.checkpoint import checkpoint_bytes, load_checkpoint
 from pact_trainer.core.alignment_loop import PactAligner, PactConfig
-from pact_trainer.core.chunk_costs import joint_position_cost, joint_velocity_cost
-from pact_trainer.core.costs import CostSet
 from pact_trainer.core.guidance import preset
 from pact_trainer.core.model_store import ModelStore
+from pact_trainer.core.robot_costs import RobotCosts
 from pact_trainer.core.rollout_intake import RolloutIntake, StepRecord
 from pact_trainer.mcap_log import McapLog
 from rcl_interfaces.msg import ParameterDescriptor
@@ -37,6 +54,7 @@ import rclpy
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rclpy.serialization import serialize_message
+from std_msgs.msg import String
 import torch
 
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
@@ -58,10 +76,12 @@ PARAMETERS = {
     'max_inner_epochs': (4, 'inner epochs per iteration at most'),
     'batch_size': (128, 'distillation minibatch size'),
     'guidance_preset': ('reference_w0.03', 'guidance schedule preset (see core.guidance)'),
-    'joint_lower': ([0.0], 'per-action lower limits (rad/m); [0.0] = demonstrated range'),
-    'joint_upper': ([0.0], 'per-action upper limits (rad/m); [0.0] = demonstrated range'),
-    'max_velocity': ([0.0], 'per-action velocity limits (rad/s); [0.0] = no velocity term'),
+    'robot_description_topic': ('/robot_description', 'latched URDF (std_msgs/String)'),
+    'robot_description_semantic': ('', 'SRDF XML, or its path/URI ("" = the Panda SRDF)'),
+    'scene_topic': ('/scene', 'latched pact_msgs/Scene (relative: under each namespace)'),
+    'constraints_file': ('', 'constraint YAML ("" = pact_constraints default.yaml)'),
     'device': ('auto', '"auto" (CUDA when present), "cpu" or "cuda"'),
+    'torch_threads': (0, 'intra-op CPU threads for torch (0 = torch default)'),
 }
 
 
@@ -87,28 +107,29 @@ class TrainerNode(Node):
         self.p = {name: self.get_parameter(name).value for name in PARAMETERS}
         if not self.p['base_checkpoint']:
             raise ValueError('parameter base_checkpoint is required (a pact_policy archive)')
-        device = self.p['device'] if self.p['device'] != 'auto' else (
+        if self.p['torch_threads'] > 0:
+            torch.set_num_threads(self.p['torch_threads'])
+        self.device = self.p['device'] if self.p['device'] != 'auto' else (
             'cuda' if torch.cuda.is_available() else 'cpu')
         loaded = load_checkpoint(self.p['base_checkpoint'])
-        policy = loaded.policy.float()
-        for parameter in policy.parameters():
+        self.policy = loaded.policy.float()
+        for parameter in self.policy.parameters():
             parameter.requires_grad_(True)
-        config = policy.config
+        config = self.policy.config
+        if not config.action_names:
+            raise ValueError('the base policy has no action_names: the constraint costs map '
+                             'actions to URDF joints by name')
+        self.constraint_config = load_constraint_config(
+            self.p['constraints_file'] or default_config_path())
+        self.srdf = self._read_srdf(self.p['robot_description_semantic'])
         self.intake = RolloutIntake(config.observation_names, config.action_names,
                                     config.horizon, config.n_action_steps,
                                     config.condition_dim, config.action_dim)
         self.source = QueuedRollouts()
-        self.aligner = PactAligner(
-            policy, self._costs(policy), self.source,
-            PactConfig(learning_rate=self.p['learning_rate'], kl_bound=self.p['kl_bound'],
-                       steps_per_epoch=self.p['steps_per_epoch'],
-                       max_inner_epochs=self.p['max_inner_epochs'],
-                       batch_size=self.p['batch_size'],
-                       guidance=preset(self.p['guidance_preset']), iterations=1 << 30),
-            state_dir=self.p['state_dir'], device=device)
-        resumed = self.aligner.try_resume()
+        self.aligner, self.robot_model, self.robot_costs = None, None, None
+        self.scenes, self.latest_scene = {}, {}
         self.base_version = loaded.version or 'base'
-        self.version = self._version_name() if resumed else self.base_version
+        self.version = self.base_version
         self.store = ModelStore()
         self.log = McapLog(f"{self.p['log_dir']}/rollouts_{self.get_clock().now().nanoseconds}"
                            '.mcap')
@@ -118,12 +139,90 @@ class TrainerNode(Node):
                                                   self.p['announcement_topic'], LATCHED)
         self.status_pub = self.create_publisher(AlignmentStatus, '~/alignment_status', INTAKE)
         self.create_service(GetModelChunk, '~/get_model_chunk', self._on_get_chunk)
+        self.create_subscription(String, self.p['robot_description_topic'],
+                                 self._on_description, LATCHED)
         for namespace in self.p['robot_namespaces']:
             self._subscribe(namespace)
-        self._publish_model(self.version, '')
         self.create_timer(0.2, self._maybe_update)
-        self.get_logger().info(f'trainer ready on {device}; model {self.version!r}'
-                               f'{" (resumed)" if resumed else ""}')
+        self.get_logger().info(f'trainer waiting for {self.p["robot_description_topic"]} and '
+                               f'a scene; will train on {self.device}')
+
+    # --- robot description, scenes, costs ---------------------------------------------------
+
+    @staticmethod
+    def _read_srdf(value: str) -> str:
+        if value.lstrip().startswith('<'):
+            return value
+        return read_description(value or PANDA_SRDF)
+
+    def _on_description(self, message: String):
+        try:
+            self.robot_model = RobotModel(message.data, self.srdf)
+        except Exception as error:  # malformed URDF/SRDF: keep the last good model
+            self.get_logger().error(f'rejected robot_description: {error}')
+            return
+        self.robot_costs = None
+        self._build_costs()
+
+    def _on_scene(self, message: SceneMsg, robot: str):
+        try:
+            scene = scene_from_msg(message)
+        except SceneError as error:
+            self.get_logger().error(f'rejected scene from {robot}: {error}')
+            return
+        with self.lock:
+            self.scenes[(robot, int(message.version))] = scene
+            self.latest_scene[robot] = (robot, int(message.version))
+        if self.robot_costs is None:
+            self._build_costs()
+
+    def _build_costs(self):
+        """Build the robot costs (and the aligner, once) when description and scene exist."""
+        if self.robot_model is None or not self.scenes:
+            return
+        with self.lock:
+            template = self.scenes[next(iter(self.latest_scene.values()))]
+        config = self.policy.config
+        try:
+            self.robot_costs = RobotCosts(self.robot_model, template, self.constraint_config,
+                                          config.action_names, config.action_dt, self.device,
+                                          observation_names=config.observation_names)
+        except (KeyError, ValueError) as error:
+            self.get_logger().error(f'cannot build the constraint costs: {error}')
+            return
+        if self.aligner is not None:
+            self.aligner.base_costs = self.robot_costs.cost_set()
+            self.get_logger().info('constraint costs rebuilt from the new robot description')
+            return
+        self.aligner = PactAligner(
+            self.policy, self.robot_costs.cost_set(), self.source,
+            PactConfig(learning_rate=self.p['learning_rate'], kl_bound=self.p['kl_bound'],
+                       steps_per_epoch=self.p['steps_per_epoch'],
+                       max_inner_epochs=self.p['max_inner_epochs'],
+                       batch_size=self.p['batch_size'],
+                       guidance=preset(self.p['guidance_preset']), iterations=1 << 30),
+            state_dir=self.p['state_dir'], device=self.device)
+        resumed = self.aligner.try_resume()
+        if resumed:
+            self.version = self._version_name()
+        self._publish_model(self.version, '')
+        self.get_logger().info(f'constraint costs {self.robot_costs.names} ready; model '
+                               f'{self.version!r}{" (resumed)" if resumed else ""}')
+
+    def _scene_context(self, keys):
+        """Return per-step scene context rows: the step's scene, else its robot's latest."""
+        with self.lock:
+            scenes = {key: self.scenes.get(key, self.scenes.get(self.latest_scene.get(key[0])))
+                      for key in set(keys)}
+            keep = set(self.latest_scene.values())
+            self.scenes = {key: scene for key, scene in self.scenes.items() if key in keep}
+        scenes = {key: scene for key, scene in scenes.items() if scene is not None}
+        context, valid = self.robot_costs.scene_context_by_key(keys, scenes)
+        if not valid.all():
+            self.get_logger().warn(f'dropped {int((~valid).sum())} steps whose scene is unknown '
+                                   'or lists other obstacles than the template scene',
+                                   throttle_duration_sec=5.0)
+        return context, valid
 
     # --- intake -----------------------------------------------------------------------------
 
@@ -137,6 +236,11 @@ class TrainerNode(Node):
         self.create_subscription(EpisodeEvent, event_topic,
                                  lambda m, t=event_topic: self._log(m, t, 'EpisodeEvent'),
                                  INTAKE)
+        scene_topic = self.p['scene_topic']
+        if not scene_topic.startswith('/'):
+            scene_topic = f'{prefix}/{scene_topic}'
+        self.create_subscription(SceneMsg, scene_topic,
+                                 lambda m, r=robot: self._on_scene(m, r), LATCHED)
 
     def _log(self, message, topic: str, type_name: str):
         with self.lock:
@@ -147,7 +251,8 @@ class TrainerNode(Node):
         record = StepRecord(robot, message.episode_id, message.model_version,
                             list(message.observation_names), list(message.observation),
                             list(message.action_names), message.action_horizon,
-                            message.action_dim, list(message.action_chunk))
+                            message.action_dim, list(message.action_chunk),
+                            message.scene_version)
         with self.lock:
             reason = self.intake.add(record)
         if reason:
@@ -157,12 +262,15 @@ class TrainerNode(Node):
     # --- updates ----------------------------------------------------------------------------
 
     def _maybe_update(self):
-        if self.worker is not None and self.worker.is_alive():
+        if self.aligner is None or (self.worker is not None and self.worker.is_alive()):
             return
         with self.lock:
             if len(self.intake) < self.p['steps_per_update']:
                 return
-            self.source.pending = self.intake.drain()
+        batch = self.intake.drain(self._scene_context)
+        if len(batch) == 0:
+            return
+        self.source.pending = batch
         self.worker = threading.Thread(target=self._update, daemon=True)
         self.worker.start()
 
@@ -225,23 +333,6 @@ class TrainerNode(Node):
         response.total_size = reply.total_size
         response.error = reply.error
         return response
-
-    # --- costs ------------------------------------------------------------------------------
-
-    def _costs(self, policy) -> CostSet:
-        lower, upper = self.p['joint_lower'], self.p['joint_upper']
-        dim = policy.config.action_dim
-        if len(lower) != dim or len(upper) != dim:
-            normalizer = policy.action_normalizer
-            centre, half = torch.as_tensor(normalizer.offset), torch.as_tensor(normalizer.scale)
-            spread = 1.0 if normalizer.mode == 'minmax' else 3.0
-            lower, upper = (centre - spread * half).tolist(), (centre + spread * half).tolist()
-            self.get_logger().warn('joint_lower/joint_upper not set for every action: using the '
-                                   'demonstrated action range as limits')
-        terms = [joint_position_cost(lower, upper)]
-        if len(self.p['max_velocity']) == dim and min(self.p['max_velocity']) > 0:
-            terms.append(joint_velocity_cost(self.p['max_velocity'], policy.config.action_dt))
-        return CostSet(terms)
 
     def close(self):
         """Finish the MCAP file."""

@@ -10,30 +10,39 @@ from pact_policy.core.normalizer import Normalizer
 from pact_policy.core.policy import DiffusionPolicy
 from pact_policy.core.policy_config import PolicyConfig
 from pact_sim.core.vector_env import VectorEnv
-from pact_trainer.align_cli import main
+from pact_trainer.align_cli import build_robot_costs, main
+from pact_trainer.core.sim_source import VectorEnvSource
 from pact_trainer.core.toy_problem import make_toy_policy
 from pact_trainer.mcap_log import McapLog
 from rclpy.serialization import serialize_message
 import torch
 
+JOINTS = [f'panda_joint{i}' for i in range(1, 8)] + ['panda_finger_joint1']
 FAST = ['--steps-per-epoch', '5', '--max-inner-epochs', '1', '--batch-size', '16',
         '--chunks-per-iteration', '16', '--device', 'cpu', '--guidance-preset', 'tilt_exact']
 
 
 def test_align_from_mcap_writes_loadable_checkpoints_and_resumes(tmp_path):
     torch.set_num_threads(1)
-    policy = make_toy_policy('velocity', [0.5, -0.3], [2.0, 0.5], hidden_dim=16, num_blocks=1,
-                             action_names=['j1', 'j2'], observation_names=['q1'])
+    # A Panda-shaped toy policy: 8 actions, panda_joint4 within 5 cm of its -0.07 rad limit.
+    home = [0.0, 0.0, 0.0, -0.1, 0.0, 1.6, 0.8, 0.02]
+    observations = [f'{joint}.position' for joint in JOINTS]
+    policy = make_toy_policy('velocity', home, [0.01] * 8, hidden_dim=16, num_blocks=1,
+                             obs_dim=8, action_names=JOINTS, observation_names=observations)
     save_checkpoint(policy, tmp_path / 'base.pact', {'version': 'toy'})
     log = McapLog(tmp_path / 'log.mcap')
     for index in range(5):
-        step = PolicyStep(observation_names=['other', 'q1'], observation=[9.0, 0.1 * index])
+        step = PolicyStep(observation_names=['other', *observations],
+                          observation=[9.0, *home[:7], 0.01 * index])
         log.write('/r1/policy_node/policy_step', 'pact_msgs/msg/PolicyStep',
                   serialize_message(step))
     log.close()
+    (tmp_path / 'scene.yaml').write_text(
+        'obstacles: [{name: wall, type: box, size: [0.05, 1.0, 1.0], '
+        'pose: {position: [0.5, 0.0, 0.5]}}]\n')
     arguments = ['mcap', '--base', str(tmp_path / 'base.pact'), '--logs',
                  str(tmp_path / 'log.mcap'), '--out', str(tmp_path / 'out'),
-                 '--joint-lower', '-1', '-1', '--joint-upper', '0.5', '1', *FAST]
+                 '--scene', str(tmp_path / 'scene.yaml'), *FAST]
     assert main([*arguments, '--iterations', '2']) == 0
     loaded = load_checkpoint(tmp_path / 'out' / 'checkpoints' / 'toy-pact2.pact',
                              expected_architecture_id=policy.config.architecture_id)
@@ -42,13 +51,15 @@ def test_align_from_mcap_writes_loadable_checkpoints_and_resumes(tmp_path):
     records = [json.loads(line) for line in
                (tmp_path / 'out' / 'iterations.jsonl').read_text().splitlines()]
     assert [record['iteration'] for record in records] == [0, 1, 2]
+    assert list(records[0]['constraints']) == ['clearance', 'self_collision', 'joint_position',
+                                               'joint_velocity', 'workspace', 'grasp_approach']
+    assert records[0]['constraints']['joint_position']['violation_rate'] > 0.5
     assert (tmp_path / 'out' / 'latest.pact').read_bytes() == (
         tmp_path / 'out' / 'checkpoints' / 'toy-pact3.pact').read_bytes()
 
 
-def test_align_against_the_vectorised_sim_runs_on_policy(tmp_path):
-    torch.set_num_threads(1)
-    env = VectorEnv('reach', 1)
+def untrained_sim_policy(env) -> DiffusionPolicy:
+    """Return a tiny untrained flow policy over the env's actions (uniform over the ranges)."""
     config = PolicyConfig(action_dim=len(env.action_names), obs_dim=len(env.observation_names),
                           horizon=4, n_action_steps=2, parameterisation='velocity',
                           model_type='mlp', mlp_hidden_dim=16, mlp_num_blocks=1,
@@ -58,10 +69,52 @@ def test_align_against_the_vectorised_sim_runs_on_policy(tmp_path):
     low, high = env.action_low, env.action_high
     actions = Normalizer.from_statistics('minmax', {'min': low.tolist(), 'max': high.tolist()})
     torch.manual_seed(0)
-    save_checkpoint(DiffusionPolicy(config, actions), tmp_path / 'base.pact')
+    return DiffusionPolicy(config, actions)
+
+
+def test_vector_env_source_keeps_each_samples_scene():
+    torch.set_num_threads(1)
+    env = VectorEnv('reach', 2)
+    policy = untrained_sim_policy(env)
+    source = VectorEnvSource(env, seed=11)
+    robot = build_robot_costs(policy, env)
+    source.scene_context = robot.scene_context
+    scenes = env.scenes()
+    batch = source.collect(policy, 2)
+    # Row i was sampled in world i, whose randomised shelf sits elsewhere than world j's.
+    expected = robot.scene_context(scenes)
+    for key, value in expected.items():
+        assert torch.equal(batch.context[key], value), key
+    boxes = batch.context['obstacles/box/translation']
+    assert float((boxes[0] - boxes[1]).abs().max()) > 1e-3
+    torch.testing.assert_close(batch.context['joint_position'][:, :7],
+                               batch.observation[:, :7])
+    assert set(batch.context) >= {'observation', 'joint_position', 'obstacles/box/rotation'}
+    # Each sample's cost uses its own layout: swapping the scenes changes the clearance.
+    costs = robot.cost_set()
+    swapped = dict(batch.context, **{key: value.flip(0) for key, value in expected.items()})
+    assert not torch.equal(costs.values(batch.action, batch.context)[:, 0],
+                           costs.values(batch.action, swapped)[:, 0])
+
+
+def test_align_against_the_vectorised_sim_runs_on_policy(tmp_path):
+    torch.set_num_threads(1)
+    env = VectorEnv('reach', 1)
+    config = untrained_sim_policy(env).config
+    save_checkpoint(untrained_sim_policy(env), tmp_path / 'base.pact')
     assert main(['sim', '--base', str(tmp_path / 'base.pact'), '--out', str(tmp_path / 'out'),
                  '--num-envs', '2', '--iterations', '1', *FAST]) == 0
     record = json.loads((tmp_path / 'out' / 'iterations.jsonl').read_text().splitlines()[0])
     # 16 chunks from 2 worlds, 2 executed rows each (no episode ends within 16 rows).
     assert record['env_steps'] == 16 * 2
-    assert (tmp_path / 'out' / 'checkpoints' / 'base-pact1.pact').exists()
+    # An untrained policy's chunks (uniform over the joint ranges) violate the robot's
+    # constraints, every one logged by name with its curriculum margin.
+    constraints = record['constraints']
+    assert set(constraints) == set(record['margins']) == {
+        'clearance', 'self_collision', 'joint_position', 'joint_velocity', 'workspace',
+        'grasp_approach'}
+    assert constraints['joint_velocity']['mean_cost'] > 0
+    assert constraints['clearance']['violation_rate'] > 0
+    loaded = load_checkpoint(tmp_path / 'out' / 'checkpoints' / 'base-pact1.pact',
+                             expected_architecture_id=config.architecture_id)
+    assert loaded.policy.config.action_names == list(env.action_names)

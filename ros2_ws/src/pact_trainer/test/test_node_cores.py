@@ -7,13 +7,10 @@ import hashlib
 from mcap_ros2.reader import read_ros2_messages
 import numpy as np
 from pact_msgs.msg import PolicyStep
-from pact_trainer.core.chunk_costs import joint_position_cost, joint_velocity_cost
 from pact_trainer.core.model_store import MAX_CHUNK_BYTES, ModelStore
 from pact_trainer.core.rollout_intake import RolloutIntake, StepRecord
 from pact_trainer.mcap_log import McapLog, ros2_msgdef
-import pytest
 from rclpy.serialization import serialize_message
-import torch
 
 
 def test_model_store_serves_ranges_and_names_bad_requests():
@@ -49,29 +46,6 @@ def test_intake_maps_by_name_and_rejects_inconsistent_steps():
     assert batch.observation.tolist() == [[1.0, 2.0]]
     assert batch.action.tolist() == [[[10, 20], [11, 21]]]
     assert batch.env_steps == 1 and len(intake) == 0 and sum(intake.rejected.values()) == 3
-
-
-def test_chunk_costs_match_hand_computation_and_finite_differences():
-    position = joint_position_cost([-1.0, -2.0], [1.0, 2.0])
-    chunk = torch.tensor([[[0.95, -2.5], [1.2, 0.0]]], requires_grad=True)
-    # margin 0.1: row 0 → 0.05 (0.95 > 0.9) + 0.6 (−2.5 < −1.9); row 1 → 0.3.
-    value = position.function(chunk, {}, 0.1)
-    torch.testing.assert_close(value, torch.tensor([0.95]))
-    velocity = joint_velocity_cost([1.0, 1.0], dt=0.1)
-    context = {'joint_position': torch.tensor([[0.9, -2.5]])}
-    # Rows: [0.9,-2.5] → [0.95,-2.5] → [1.2,0.0]; speeds 0.5, 0 | 2.5, 25 rad/s; limit 1.0.
-    value = velocity.function(chunk, context, 0.0)
-    torch.testing.assert_close(value, torch.tensor([1.5 + 24.0]))
-    gradient, = torch.autograd.grad(velocity.function(chunk, context, 0.0).sum(), chunk)
-    numeric = torch.zeros_like(chunk)
-    for index in np.ndindex(*chunk.shape):
-        offset = torch.zeros_like(chunk)
-        offset[index] = 1e-3
-        numeric[index] = (velocity.function(chunk + offset, context, 0.0)
-                          - velocity.function(chunk - offset, context, 0.0)).sum() / 2e-3
-    torch.testing.assert_close(gradient, numeric, atol=1e-2, rtol=1e-3)
-    with pytest.raises(ValueError, match='lower < upper'):
-        joint_position_cost([1.0], [0.0])
 
 
 def test_mcap_log_is_readable_by_the_standard_ros2_decoder(tmp_path):

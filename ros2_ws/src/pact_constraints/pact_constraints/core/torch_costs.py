@@ -25,7 +25,11 @@ Inputs (all torch tensors on any device; converted to the module's dtype/device)
   ``grasp_approach``; default: the scene objects' configured keypoint; ``keypoint_mask``
   (B, K) bool marks the valid ones.
 - ``scenes``: at construction one ``Scene`` or B scenes with the same obstacles in order
-  (per-sample poses); replace later with ``set_scenes``.
+  (per-sample poses); replace later with ``set_scenes``, or pass ``obstacles`` (an
+  ``ObstacleTensors`` with S = 1 or B scenes) to one call, e.g. built once per rollout step
+  and stored per sample by a trainer.
+- ``margins`` (optional ``{name: d_k}``): overrides the configured margins for this call (a
+  training curriculum tightens them stage by stage); unknown names raise ``ValueError``.
 
 Output ``ChunkCosts``: ``costs[name]`` (B,) for each active constraint, ``total`` (B,) =
 Σ_k weight_k c_k, and ``min_clearance`` (B,) (detached; +inf without obstacles).
@@ -42,11 +46,11 @@ depth of the deepest capsule-axis point (see ``torch_geometry``). Joints not in
 """
 
 from dataclasses import dataclass
-from typing import Dict, Optional, Sequence, Union
+from typing import Dict, Mapping, Optional, Sequence, Union
 
 import numpy as np
 from pact_constraints.core import torch_geometry as geometry
-from pact_constraints.core.config import ConstraintConfig
+from pact_constraints.core.config import CONSTRAINT_NAMES, ConstraintConfig
 from pact_constraints.core.penalty import torch_penalty
 from pact_constraints.core.robot_model import RobotModel
 from pact_constraints.core.scene import Scene
@@ -90,8 +94,7 @@ class TorchConstraintCosts:
         self.lower, self.upper = self._tensor(robot.lower), self._tensor(robot.upper)
         self.velocity_bound = self._tensor(config.velocity_scale * robot.velocity_limit)
         span = robot.upper - robot.lower
-        self.joint_margin = self._tensor(np.minimum(config.term('joint_position').margin,
-                                                    0.25 * span))
+        self.joint_margin_cap = self._tensor(0.25 * span)
         limited = np.isfinite(span) & (span < 1e6)
         gripper = config.gripper_joint or robot.gripper_joint
         self.gripper_index = None if gripper in (None, '', 'none') else robot.joint_index(gripper)
@@ -139,10 +142,26 @@ class TorchConstraintCosts:
         term = self.config.term(name)
         return torch_penalty(violation, term.penalty, term.smooth_width)
 
+    def _margins(self, overrides: Optional[Mapping[str, float]]) -> Dict[str, float]:
+        """Return d_k per constraint: the configured margins with ``overrides`` applied."""
+        overrides = dict(overrides or {})
+        unknown = sorted(set(overrides) - set(CONSTRAINT_NAMES))
+        if unknown:
+            raise ValueError(f'margins for unknown constraints {unknown} '
+                             f'(known: {list(CONSTRAINT_NAMES)})')
+        bad = {name: value for name, value in overrides.items() if not float(value) >= 0.0}
+        if bad:
+            raise ValueError(f'margins must be >= 0, got {bad}')
+        return {name: float(overrides.get(name, self.config.term(name).margin))
+                for name in CONSTRAINT_NAMES}
+
     def __call__(self, chunks: torch.Tensor, current_positions: torch.Tensor,
                  keypoints: Optional[torch.Tensor] = None,
-                 keypoint_mask: Optional[torch.Tensor] = None) -> ChunkCosts:
+                 keypoint_mask: Optional[torch.Tensor] = None,
+                 margins: Optional[Mapping[str, float]] = None,
+                 obstacles: Optional[ObstacleTensors] = None) -> ChunkCosts:
         """Return the costs of a batch of chunks (B, H, D); see module docstring."""
+        margin = self._margins(margins)
         chunks = chunks.to(self.device, self.dtype)
         if chunks.dim() != 3 or chunks.shape[-1] != len(self.columns):
             raise ValueError(f'chunks must be (B, H, {len(self.columns)}), got '
@@ -163,19 +182,21 @@ class TorchConstraintCosts:
         if 'clearance' in active or 'self_collision' in active:
             a, b = self._capsules(rotations, translations, batch, horizon)
         if 'clearance' in active:
-            costs['clearance'], min_clearance = self._clearance(a, b, batch)
+            costs['clearance'], min_clearance = self._clearance(
+                a, b, batch, margin['clearance'], obstacles or self.obstacles)
         if 'self_collision' in active:
-            costs['self_collision'] = self._self_collision(a, b)
+            costs['self_collision'] = self._self_collision(a, b, margin['self_collision'])
         if 'joint_position' in active:
             below, above = rows - self.lower, self.upper - rows
-            cost = self._penalty('joint_position', self.joint_margin - torch.minimum(below, above))
+            joint_margin = torch.clamp(self.joint_margin_cap, max=margin['joint_position'])
+            cost = self._penalty('joint_position', joint_margin - torch.minimum(below, above))
             costs['joint_position'] = (cost * self.limited).sum((1, 2))
         if 'joint_velocity' in active:
             previous = torch.cat([start[:, None], rows[:, :-1]], dim=1)
             speed = ((rows - previous) / self.dt).abs()
-            margin = self.config.term('joint_velocity').margin
             costs['joint_velocity'] = self._penalty(
-                'joint_velocity', margin - (self.velocity_bound - speed)).sum((1, 2))
+                'joint_velocity', margin['joint_velocity'] - (self.velocity_bound - speed)
+            ).sum((1, 2))
         if 'workspace' in active or 'grasp_approach' in active:
             frame = self.robot.model.frames[self.robot.frame_id(self.tool_frame)]
             local_r = self._tensor(frame.placement.rotation)
@@ -185,9 +206,10 @@ class TorchConstraintCosts:
             tool_t = (translations[:, frame.parentJoint] + parent_r @ local_t).reshape(
                 batch, horizon, 3)
         if 'workspace' in active:
-            costs['workspace'] = self._workspace(tool_t)
+            costs['workspace'] = self._workspace(tool_t, margin['workspace'])
         if 'grasp_approach' in active:
-            costs['grasp_approach'] = self._grasp(rows, tool_r, tool_t, keypoints, keypoint_mask)
+            costs['grasp_approach'] = self._grasp(rows, tool_r, tool_t, keypoints, keypoint_mask,
+                                                  margin['grasp_approach'])
         total = sum(self.config.term(name).weight * value for name, value in costs.items())
         if not costs:
             total = torch.zeros(batch, dtype=self.dtype, device=self.device)
@@ -201,34 +223,31 @@ class TorchConstraintCosts:
         shape = (batch, horizon, -1, 3)
         return a.reshape(shape), b.reshape(shape)
 
-    def _clearance(self, a, b, batch):
-        term = self.config.term('clearance')
-        distances = self.obstacles.capsule_distances(a[:, :, self.moving], b[:, :, self.moving],
-                                                     self.capsule_radius[self.moving])
+    def _clearance(self, a, b, batch, margin, obstacles):
+        distances = obstacles.capsule_distances(a[:, :, self.moving], b[:, :, self.moving],
+                                                self.capsule_radius[self.moving])
         if distances is None:
             zero = torch.zeros(batch, dtype=self.dtype, device=self.device)
             return zero, torch.full_like(zero, float('inf'))
-        cost = self._penalty('clearance', term.margin - distances).sum((1, 2, 3))
+        cost = self._penalty('clearance', margin - distances).sum((1, 2, 3))
         return cost, distances.detach().amin((1, 2, 3))
 
-    def _self_collision(self, a, b):
-        term = self.config.term('self_collision')
+    def _self_collision(self, a, b, margin):
         if len(self.self_pairs) == 0:
             return torch.zeros(a.shape[0], dtype=self.dtype, device=self.device)
         first, second = self.self_pairs[:, 0], self.self_pairs[:, 1]
         distance = geometry.segment_segment_distance(
             a[:, :, first], b[:, :, first], a[:, :, second], b[:, :, second])
         distance = distance - self.capsule_radius[first] - self.capsule_radius[second]
-        return self._penalty('self_collision', term.margin - distance).sum((1, 2))
+        return self._penalty('self_collision', margin - distance).sum((1, 2))
 
-    def _workspace(self, tool_t):
+    def _workspace(self, tool_t, margin):
         if len(self.face_offsets) == 0:
             return torch.zeros(tool_t.shape[0], dtype=self.dtype, device=self.device)
         slack = self.face_offsets - tool_t @ self.face_normals.T
-        margin = self.config.term('workspace').margin
         return self._penalty('workspace', margin - slack).sum((1, 2))
 
-    def _grasp(self, rows, tool_r, tool_t, keypoints, keypoint_mask):
+    def _grasp(self, rows, tool_r, tool_t, keypoints, keypoint_mask, margin):
         batch = rows.shape[0]
         if keypoints is None:
             keypoints = self.scene_keypoints.expand(batch, -1, -1)
@@ -245,7 +264,6 @@ class TorchConstraintCosts:
         lateral = torch.sqrt(((offset - along * axis) ** 2).sum(-1) + 1e-18)
         distance = torch.sqrt((offset ** 2).sum(-1) + 1e-18)
         gate = torch.clamp(1.0 - distance / settings.activation_radius, min=0.0)
-        margin = self.config.term('grasp_approach').margin
         cost = gate * self._penalty('grasp_approach', lateral - margin)
         if keypoint_mask is not None:
             cost = cost * keypoint_mask.to(self.device)[:, None].to(self.dtype)

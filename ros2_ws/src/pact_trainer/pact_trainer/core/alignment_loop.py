@@ -21,6 +21,9 @@ One iteration i:
 ``objective='rwr'`` swaps the distillation loss for reward-weighted regression (baseline) and
 keeps everything else (budget, gate, trust region) identical.
 
+Per iteration the log also holds each cost term's mean cost and violation rate on the fresh
+rollouts (``constraints``).
+
 Bookkeeping per iteration (cumulative): env steps, denoiser calls (rollout sampling + teacher +
 student + KL evaluations), wall-clock seconds of this run including previous sessions.
 """
@@ -84,6 +87,14 @@ def evaluate(costs: CostSet, batch: RolloutBatch) -> RolloutStatistics:
     with torch.no_grad():
         values = costs.values(batch.action.float(), batch.context)
     return RolloutStatistics.from_costs(values, costs.weights)
+
+
+def per_constraint(names, values: torch.Tensor) -> dict:
+    """Return {name: {'mean_cost', 'violation_rate'}} of per-term costs (N, K)."""
+    values = values.detach().double()
+    return {name: {'mean_cost': float(values[:, column].mean()),
+                   'violation_rate': float((values[:, column] > 0).double().mean())}
+            for column, name in enumerate(names)}
 
 
 class PactAligner:
@@ -151,9 +162,13 @@ class PactAligner:
 
     def _gate_and_buffer(self, batch: RolloutBatch) -> dict:
         costs = self.costs
-        candidate = evaluate(costs, batch)
+        with torch.no_grad():
+            values = costs.values(batch.action.float(), batch.context)
+        candidate = RolloutStatistics.from_costs(values, costs.weights)
         record = {'stage': self.curriculum.stage, 'margins': self.curriculum.margins(),
-                  'candidate': candidate.to_dict(), 'rolled_back': False, 'gate_reason': ''}
+                  'candidate': candidate.to_dict(),
+                  'constraints': per_constraint(costs.names, values),
+                  'rolled_back': False, 'gate_reason': ''}
         if self.reference_batch is not None:
             worse, reason = self.config.gate.worse(candidate, evaluate(costs,
                                                                        self.reference_batch))

@@ -17,9 +17,14 @@ Gradients must flow from the returned values to ``chunk``: the safe teacher diff
 through the policy's un-normalisation (chain rule handled by autograd). A term whose callable
 takes no margin is wrapped with ``CostTerm.from_callable``. ``CostSet`` combines terms with
 multipliers λ_k into C(s, a) = Σ_k λ_k c_k(s, a).
+
+Terms computed together (e.g. every robot constraint shares one forward-kinematics pass) name
+a common ``group``: an object with ``evaluate(chunk, context, margins) -> {name: (B,)}``.
+``CostSet`` then calls the group once per evaluation with ``{name: d_k}`` of its terms at their
+current margins; each term's own ``function`` still works alone (evaluates the group for it).
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 import inspect
 from typing import Callable, Mapping, Sequence
 
@@ -30,12 +35,13 @@ Context = Mapping[str, torch.Tensor]
 
 @dataclass(frozen=True)
 class CostTerm:
-    """One constraint term: its name, callable, multiplier λ_k (≥ 0) and margin d_k."""
+    """One constraint term: name, callable, multiplier λ_k (≥ 0), margin d_k, optional group."""
 
     name: str
     function: Callable
     weight: float = 1.0
     margin: float = 0.0
+    group: object = field(default=None, compare=False)
 
     def __post_init__(self):
         """Validate the multiplier and margin."""
@@ -60,7 +66,10 @@ class CostTerm:
 
     def evaluate(self, chunk: torch.Tensor, context: Context) -> torch.Tensor:
         """Return c_k (B,) and check its shape and finiteness."""
-        values = self.function(chunk, context, self.margin)
+        return self.checked(self.function(chunk, context, self.margin), chunk)
+
+    def checked(self, values: torch.Tensor, chunk: torch.Tensor) -> torch.Tensor:
+        """Return ``values`` after checking they are one cost per chunk, shape (B,)."""
         if values.shape != (chunk.shape[0],):
             raise ValueError(f'cost term {self.name!r} returned shape {tuple(values.shape)}, '
                              f'expected ({chunk.shape[0]},)')
@@ -107,8 +116,20 @@ class CostSet:
                         for term in self.terms])
 
     def values(self, chunk: torch.Tensor, context: Context) -> torch.Tensor:
-        """Return c_k for every term, shape (B, K)."""
-        return torch.stack([term.evaluate(chunk, context) for term in self.terms], dim=-1)
+        """Return c_k for every term, shape (B, K) (each group evaluated once)."""
+        columns = {}
+        for term in self.terms:
+            if term.name in columns:
+                continue
+            if term.group is None:
+                columns[term.name] = term.evaluate(chunk, context)
+                continue
+            members = [other for other in self.terms if other.group is term.group]
+            results = term.group.evaluate(chunk, context,
+                                          {member.name: member.margin for member in members})
+            for member in members:
+                columns[member.name] = member.checked(results[member.name], chunk)
+        return torch.stack([columns[name] for name in self.names], dim=-1)
 
     def total(self, chunk: torch.Tensor, context: Context) -> torch.Tensor:
         """Return Σ_k λ_k c_k, shape (B,)."""

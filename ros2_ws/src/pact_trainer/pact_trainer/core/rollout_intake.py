@@ -7,7 +7,9 @@ Observations and actions are mapped by NAME onto the policy's ``observation_name
 ``action_names`` (order may differ between robots; a policy without names is matched by
 size); a step whose names do not cover the
 policy's, or whose sizes are inconsistent or non-finite, is rejected with a reason and counted.
-Only the observation and the proposed chunk are kept: no success, no reward.
+Only the observation, the proposed chunk and the identity of the scene the step was taken in
+(robot, ``scene_version``) are kept: no success, no reward. ``drain(scene_context)`` turns the
+scene identities into per-sample cost context rows (e.g. obstacle poses of that scene).
 """
 
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ class StepRecord:
     action_horizon: int
     action_dim: int
     action_chunk: np.ndarray
+    scene_version: int = 0
 
 
 class RolloutIntake:
@@ -43,7 +46,7 @@ class RolloutIntake:
         self.action_names = list(action_names)
         self.horizon = horizon
         self.n_action_steps = n_action_steps
-        self.observations, self.actions = [], []
+        self.observations, self.actions, self.scene_keys = [], [], []
         self.rejected = {}
         self.accepted_total = 0
 
@@ -66,15 +69,34 @@ class RolloutIntake:
             chunk = chunk[:, [step.action_names.index(n) for n in self.action_names]]
         self.observations.append(observation)
         self.actions.append(chunk)
+        self.scene_keys.append((step.robot, int(step.scene_version)))
         self.accepted_total += 1
         return ''
 
-    def drain(self) -> RolloutBatch:
-        """Return every stored step as a batch (env steps = steps × n_action_steps) and clear."""
+    def drain(self, scene_context=None) -> RolloutBatch:
+        """
+        Return every stored step as a batch (env steps = steps × n_action_steps) and clear.
+
+        ``scene_context(keys)``, given the (robot, scene_version) of each step, returns
+        (context rows with leading N, valid (N,) bool); steps that are not valid (e.g. no
+        usable scene) are dropped and counted in ``rejected``.
+        """
         observation = torch.as_tensor(np.stack(self.observations))
         action = torch.as_tensor(np.stack(self.actions))
-        self.observations, self.actions = [], []
-        return RolloutBatch(observation, action, env_steps=len(observation) * self.n_action_steps)
+        keys = self.scene_keys
+        self.observations, self.actions, self.scene_keys = [], [], []
+        steps = len(observation) * self.n_action_steps
+        if scene_context is None:
+            return RolloutBatch(observation, action, env_steps=steps)
+        context, valid = scene_context(keys)
+        valid = torch.as_tensor(valid, dtype=torch.bool)
+        dropped = int((~valid).sum())
+        if dropped:
+            reason = 'no usable scene for the step'
+            self.rejected[reason] = self.rejected.get(reason, 0) + dropped
+        return RolloutBatch(observation[valid], action[valid],
+                            {key: value[valid] for key, value in context.items()},
+                            env_steps=steps)
 
     def _check(self, step: StepRecord) -> str:
         if step.action_horizon != self.horizon:

@@ -5,8 +5,14 @@ Rollout source over pact_sim's in-process vectorised environment (the benchmark 
 
 ``collect`` runs the policy in N worlds: observe (N, O) → sample chunks (N, H, D) → execute the
 first ``n_action_steps`` rows → repeat, resetting finished worlds with fresh layout seeds. It
-reads observations, joint positions and the done flag only; the simulator's judge events and
-success summaries are evaluation-only and never touched here. Observations are mapped by NAME
+reads observations, joint positions, the current scenes (randomised obstacle layout, tracked
+object poses) and the done flag only; the simulator's judge events, rewards and success
+summaries are evaluation-only and never touched here.
+
+Per step the context holds ``'joint_position'`` (N, D, action order: where each chunk starts)
+and, with ``scene_context`` (e.g. ``RobotCosts.scene_context``), the rows it returns for the
+scene each world was in when the chunk was sampled (obstacle tensors, object keypoints), so the
+robot costs are evaluated against the layout each sample came from. Observations are mapped by NAME
 onto the policy's ``observation_names`` when the policy has names. Env steps = action rows
 actually executed (each row = ``dt`` s of simulated time).
 """
@@ -20,10 +26,11 @@ import torch
 class VectorEnvSource:
     """Drive a ``pact_sim.core.vector_env.VectorEnv`` with the current policy."""
 
-    def __init__(self, env, seed: int = 0, num_steps: int = None):
+    def __init__(self, env, seed: int = 0, num_steps: int = None, scene_context=None):
         self.env = env
         self.next_seed = seed
         self.num_steps = num_steps
+        self.scene_context = scene_context
         self.env.reset(self._seeds(env.num_envs))
 
     def _seeds(self, count: int) -> list:
@@ -45,7 +52,7 @@ class VectorEnvSource:
         """Return at least ``num_chunks`` steps (a multiple of the env count)."""
         index = self._observation_index(policy)
         rows = policy.config.n_action_steps
-        observations, actions, positions = [], [], []
+        observations, actions, contexts = [], [], []
         env_steps = calls = 0
         while len(observations) * self.env.num_envs < num_chunks:
             finished = np.flatnonzero(self.env.done())
@@ -58,13 +65,20 @@ class VectorEnvSource:
             with torch.no_grad():
                 chunk = policy.sample(observation.to(policy.device), num_steps=self.num_steps,
                                       generator=generator).cpu()
-            positions.append(torch.as_tensor(self.env.joint_positions(), dtype=torch.float32))
+            contexts.append(self._context())
             _, _, infos = self.env.step(chunk.numpy(), execute_rows=rows)
             env_steps += sum(info['rows_executed'] for info in infos)
             calls += self.env.num_envs * sampler_calls(policy, self.num_steps)
             observations.append(observation)
             actions.append(chunk)
-        observation = torch.cat(observations)
-        return RolloutBatch(observation, torch.cat(actions),
-                            {'observation': observation, 'joint_position': torch.cat(positions)},
+        context = {key: torch.cat([rows[key] for rows in contexts]) for key in contexts[0]}
+        return RolloutBatch(torch.cat(observations), torch.cat(actions), context,
                             env_steps=env_steps, denoiser_calls=calls)
+
+    def _context(self) -> dict:
+        """Return the cost context of the worlds as they are before the step."""
+        context = {'joint_position': torch.as_tensor(self.env.joint_positions(),
+                                                     dtype=torch.float32)}
+        if self.scene_context is not None:
+            context.update(self.scene_context(self.env.scenes()))
+        return context

@@ -1,0 +1,188 @@
+# Copyright 2026 The PACT-ROS Authors
+# SPDX-License-Identifier: Apache-2.0
+"""
+The robot's physical constraints as pact_trainer cost terms (pact_constraints' torch path).
+
+``RobotCosts`` wraps one ``pact_constraints.core.torch_costs.TorchConstraintCosts`` (robot model
+from URDF + SRDF, ``ConstraintConfig``, action joint names, row spacing ``dt`` in s, device) and
+a TEMPLATE scene that fixes which obstacles exist (their names, types and order). It gives:
+
+- ``cost_set()``: a ``CostSet`` with one ``CostTerm`` per active constraint (clearance,
+  self_collision, joint_position, joint_velocity, workspace, grasp_approach), named as in
+  pact_constraints, with the configured weights λ_k and margins d_k. The terms share this
+  object as their ``group``, so the robot is evaluated once per call with every term's CURRENT
+  margin: the curriculum sets margins on the terms (``CostSet.with_margins``) and they reach
+  ``TorchConstraintCosts`` as per-call margin overrides. Values equal ``TorchConstraintCosts``'
+  ``costs[name]`` and ``total`` exactly.
+- ``scene_context(scenes)``: per-sample context rows for a list of N scenes (each sample's own
+  layout: randomised obstacle poses, current object poses), to store beside the observations
+  in a ``RolloutBatch``. Every scene must list the template's obstacles in the same order.
+
+Context keys read by the costs (all with leading batch dimension B; all optional):
+
+- ``'joint_position'`` (B, D): joint positions in action order when the chunk started (rad, m),
+  the reference of the first velocity row. Without it, the ``<joint>.position`` entries of
+  ``'observation'`` are used when ``observation_names`` has them, else the chunk's own first
+  row (detached; the first row then contributes no velocity);
+- ``'obstacles/<type>/<field>'``: the sample's obstacle tensors (scene frame, m) from
+  ``scene_context``; without them the template scene is used for every sample;
+- ``'keypoints'`` (B, K, 3) and ``'keypoint_mask'`` (B, K): the grasp keypoint of each
+  template object that has one (scene frame, m), False where the sample's scene lacks it.
+"""
+
+from typing import Dict, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+from pact_constraints.core.config import ConstraintConfig
+from pact_constraints.core.robot_model import RobotModel
+from pact_constraints.core.scene import Scene, SceneError
+from pact_constraints.core.torch_costs import TorchConstraintCosts
+from pact_constraints.core.torch_obstacles import ObstacleTensors
+from pact_trainer.core.costs import CostSet, CostTerm
+import torch
+
+OBSTACLE_PREFIX = 'obstacles/'
+
+
+class RobotCosts:
+    """Robot constraint costs of unnormalised chunks (see the module docstring)."""
+
+    def __init__(self, robot: RobotModel, scene: Scene, config: ConstraintConfig,
+                 action_joints: Sequence[str], dt: float, device='cpu',
+                 dtype=torch.float32, observation_names: Optional[Sequence[str]] = None,
+                 package_dirs=None):
+        """Build the torch costs for ``robot`` among the template ``scene``'s obstacles."""
+        self.robot, self.template, self.config = robot, scene, config
+        self.action_joints = list(action_joints)
+        self.package_dirs = package_dirs
+        self.costs = TorchConstraintCosts(robot, scene, config, self.action_joints, dt,
+                                          device, dtype, package_dirs=package_dirs)
+        self.obstacle_names = list(self.costs.obstacles.names)
+        self.obstacle_shapes = _shapes(self.costs.obstacles)
+        keypoint = config.grasp_approach.keypoint
+        self.keypoint_objects = [item.name for item in scene.objects
+                                 if keypoint in item.keypoints]
+        self.observation_names = list(observation_names or [])
+        self.position_columns = _position_columns(self.observation_names, self.action_joints)
+
+    @property
+    def names(self) -> list:
+        """Return the active constraints (the cost term names) in canonical order."""
+        return list(self.config.active)
+
+    def cost_set(self) -> CostSet:
+        """Return one ``CostTerm`` per active constraint, evaluated together (this group)."""
+        return CostSet([CostTerm(name, self._term_function(name),
+                                 weight=self.config.term(name).weight,
+                                 margin=self.config.term(name).margin, group=self)
+                        for name in self.names])
+
+    def _term_function(self, name: str):
+        def robot_term(chunk, context, margin):
+            return self.evaluate(chunk, context, {name: margin})[name]
+        robot_term.__name__ = name
+        return robot_term
+
+    # --- evaluation -----------------------------------------------------------------------
+
+    def evaluate(self, chunk: torch.Tensor, context: Mapping[str, torch.Tensor],
+                 margins: Optional[Mapping[str, float]] = None) -> Dict[str, torch.Tensor]:
+        """Return {name: c_k (B,)} of unnormalised chunks (B, H, D) at ``margins``."""
+        return {name: value.to(chunk.dtype) for name, value in
+                self.chunk_costs(chunk, context, margins).costs.items()}
+
+    def chunk_costs(self, chunk: torch.Tensor, context: Mapping[str, torch.Tensor],
+                    margins: Optional[Mapping[str, float]] = None):
+        """Return pact_constraints' ``ChunkCosts`` (costs, total, min_clearance) of ``chunk``."""
+        keypoints = context.get('keypoints')
+        mask = context.get('keypoint_mask')
+        return self.costs(chunk, self._start(chunk, context), keypoints, mask,
+                          margins=margins, obstacles=self._obstacles(context))
+
+    def _start(self, chunk, context) -> torch.Tensor:
+        if 'joint_position' in context:
+            return context['joint_position']
+        if self.position_columns is not None and 'observation' in context:
+            return context['observation'][:, self.position_columns]
+        return chunk[:, 0].detach()
+
+    def _obstacles(self, context) -> Optional[ObstacleTensors]:
+        keys = [key for key in context if key.startswith(OBSTACLE_PREFIX)]
+        if not keys:
+            return None
+        tensors = {}
+        for key in keys:
+            _, kind, name = key.split('/')
+            tensors.setdefault(kind, {})[name] = context[key].to(self.costs.device,
+                                                                 self.costs.dtype)
+        return ObstacleTensors(self.obstacle_names, tensors)
+
+    # --- per-sample context ---------------------------------------------------------------
+
+    def scene_context(self, scenes: Sequence[Scene]) -> Dict[str, torch.Tensor]:
+        """Return context rows (N, ...) on CPU for N scenes (obstacles, keypoints)."""
+        scenes = list(scenes)
+        obstacles = ObstacleTensors.from_scenes(
+            scenes, self.config.include_objects_in_clearance, self.package_dirs,
+            device='cpu', dtype=torch.float32)
+        if obstacles.names != self.obstacle_names or _shapes(obstacles) != self.obstacle_shapes:
+            raise SceneError(f'scene obstacles {obstacles.names} do not match the template '
+                             f'scene the robot costs were built for ({self.obstacle_names})')
+        context = {f'{OBSTACLE_PREFIX}{kind}/{name}': value
+                   for kind, fields in obstacles.tensors.items()
+                   for name, value in fields.items()}
+        if self.keypoint_objects:
+            context['keypoints'], context['keypoint_mask'] = self._keypoints(scenes)
+        return context
+
+    def scene_context_by_key(self, keys: Sequence, scenes: Mapping
+                             ) -> Tuple[Dict[str, torch.Tensor], np.ndarray]:
+        """
+        Return (context rows (N, ...), valid (N,) bool) for samples identified by scene keys.
+
+        ``scenes`` maps a key (e.g. (robot, scene version)) to its ``Scene``; a sample whose key
+        is missing, or whose scene does not match the template, is invalid (its rows are the
+        template's, so the batch stays rectangular).
+        """
+        unique = list(dict.fromkeys(keys))
+        rows, fallback = {}, self.scene_context([self.template])
+        for key in unique:
+            try:
+                rows[key] = self.scene_context([scenes[key]])
+            except (KeyError, SceneError):
+                rows[key] = None
+        valid = np.array([rows[key] is not None for key in keys], dtype=bool)
+        context = {name: torch.cat([(rows[key] or fallback)[name] for key in keys])
+                   for name in fallback}
+        return context, valid
+
+    def _keypoints(self, scenes):
+        keypoint = self.config.grasp_approach.keypoint
+        points = np.zeros((len(scenes), len(self.keypoint_objects), 3))
+        mask = np.zeros((len(scenes), len(self.keypoint_objects)), dtype=bool)
+        for row, scene in enumerate(scenes):
+            present = {item.name: item for item in scene.objects if keypoint in item.keypoints}
+            for column, name in enumerate(self.keypoint_objects):
+                if name in present:
+                    points[row, column] = present[name].keypoint_in_scene(keypoint)
+                    mask[row, column] = True
+        return torch.as_tensor(points, dtype=torch.float32), torch.as_tensor(mask)
+
+    def with_template(self, scene: Scene) -> 'RobotCosts':
+        """Return costs for another template scene (same robot, config, joints, device)."""
+        return RobotCosts(self.robot, scene, self.config, self.action_joints, self.costs.dt,
+                          self.costs.device, self.costs.dtype, self.observation_names,
+                          self.package_dirs)
+
+
+def _shapes(obstacles: ObstacleTensors) -> dict:
+    return {kind: {name: tuple(value.shape[1:]) for name, value in fields.items()}
+            for kind, fields in obstacles.tensors.items()}
+
+
+def _position_columns(observation_names: Sequence[str], joints: Sequence[str]):
+    index = {name: column for column, name in enumerate(observation_names)}
+    wanted = [f'{joint}.position' for joint in joints]
+    if not all(name in index for name in wanted):
+        return None
+    return [index[name] for name in wanted]
