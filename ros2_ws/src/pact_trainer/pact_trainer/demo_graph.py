@@ -231,12 +231,14 @@ def run_graph(settings, overlay: Path, base_checkpoint: Path, run_dir: Path,
     domain = private_ros_domain()
     dds = {'ROS_DOMAIN_ID': str(domain), 'ROS_AUTOMATIC_DISCOVERY_RANGE': 'LOCALHOST'}
     os.environ.update(dds)
+    # one OpenMP thread per node: four processes share a few cores, spinning threads only hurt
+    children = dict(dds, OMP_NUM_THREADS=os.environ.get('OMP_NUM_THREADS', '1'))
     commands = node_commands(overlay, base_checkpoint, settings.task, settings.train_first_seed)
     logs = Path(run_dir).resolve() / 'logs'
     context = rclpy.Context()
     rclpy.init(args=[], context=context)
     try:
-        with ProcessGroup(logs, dds, cwd=Path(run_dir).resolve()) as group:
+        with ProcessGroup(logs, children, cwd=Path(run_dir).resolve()) as group:
             for name, command in commands.items():
                 group.start(name, command)
             console.print(f'started {", ".join(commands)} (ROS_DOMAIN_ID={domain}, localhost '

@@ -38,9 +38,10 @@ from pact_trainer.demo_graph import GraphError, run_graph, uri_to_path
 from rich.console import Console
 from rich.table import Table
 
-BASE_RECIPE = ('bash bench/policy/make_base_policies.sh   (or: python -m pact_sim.record_demos '
-               '--task {task} --out data/demos && python -m pact_policy.train_base_policy '
-               '--demos data/demos/{task}.npz --out {path})')
+BASE_RECIPE = ('bash bench/policy/make_base_policies.sh {folder}   (all three tasks), or for '
+               'this task only:\n  python -m pact_sim.record_demos --task {task} --episodes 100 '
+               '--out data/demos && python -m pact_policy.train_base_policy --demos '
+               'data/demos/{task}.npz --out {path} --model mlp --mlp-hidden 512 --steps 6000')
 
 
 class DemoError(RuntimeError):
@@ -55,15 +56,15 @@ class PhaseTimer:
         self.seconds = {}
 
     @contextmanager
-    def __call__(self, name: str):
-        """Time the ``with`` block as phase ``name``."""
-        self.console.rule(f'[bold]{name}')
+    def __call__(self, key: str, title: str):
+        """Time the ``with`` block as phase ``key`` (``title`` heads its output)."""
+        self.console.rule(f'[bold]{len(self.seconds) + 1}. {title}')
         started = time.monotonic()
         try:
             yield
         finally:
-            self.seconds[name] = time.monotonic() - started
-            self.console.print(f'[dim]{name}: {self.seconds[name]:.1f} s[/]')
+            self.seconds[key] = time.monotonic() - started
+            self.console.print(f'[dim]{key}: {self.seconds[key]:.1f} s[/]')
 
 
 def parse_arguments(argv=None) -> argparse.Namespace:
@@ -110,9 +111,9 @@ def locate_base(settings) -> Path:
     """Return the base checkpoint path; a missing one is an error naming how to make it."""
     path = settings.checkpoint_path()
     if not path.is_file():
-        raise DemoError(f'no base checkpoint for task {settings.task!r} at {path}. Make it with\n'
-                        f'  {BASE_RECIPE.format(task=settings.task, path=path)}\n'
-                        'or pass --base-checkpoint PATH.')
+        recipe = BASE_RECIPE.format(task=settings.task, path=path, folder=path.parent)
+        raise DemoError(f'no base checkpoint for task {settings.task!r} at {path}. Make it '
+                        f'with\n  {recipe}\nor pass --base-checkpoint PATH.')
     return path
 
 
@@ -170,20 +171,20 @@ def run_demo(arguments, console: Console) -> int:
     console.print(f'PACT MuJoCo demo: task [bold]{settings.task}[/], {settings.iterations} '
                   f'iterations, {settings.eval_episodes} evaluation episodes; overlay '
                   f'{overlay}; output {run_dir}')
-    with timer('1 locate the base checkpoint'):
+    with timer('locate', 'locate the base checkpoint'):
         base_path = locate_base(settings)
         base_policy, base_version = load_policy(base_path)
         console.print(f'base checkpoint {base_path} (version {base_version})')
-    with timer('2 before: evaluate the base policy'):
+    with timer('before', 'before: evaluate the base policy'):
         before = evaluate(base_policy, settings, console, 'before')
-    with timer('3 align live: sim, policy, constraint and trainer nodes over DDS'):
+    with timer('align', 'align live: sim, policy, constraint, trainer nodes over DDS'):
         progress = run_graph(settings, overlay, base_path, run_dir, console)
     final_version = progress.active_version
     aligned_path = uri_to_path(progress.announcements[final_version])
-    with timer('4 after: evaluate the aligned policy'):
+    with timer('after', 'after: evaluate the aligned policy'):
         aligned_policy, _ = load_policy(aligned_path)
         after = evaluate(aligned_policy, settings, console, 'after')
-    with timer('5 render before/after frames and write the report'):
+    with timer('frames', 'render the same seed before and after'):
         unsafe = [e.seed for e in before.episodes if not e.safe]
         seed = unsafe[0] if unsafe else before.seeds[0]
         frames = {'before': render(base_policy, settings, seed, f'before ({base_version})'),
@@ -191,15 +192,14 @@ def run_demo(arguments, console: Console) -> int:
         record = DemoRecord(settings.task, str(base_path), str(aligned_path), final_version,
                             before, after, progress.iterations, progress.hot_swaps,
                             timer.seconds, settings.to_dict())
-        record.timings['total'] = time.monotonic() - started
-        report = write_report(run_dir, record, frames)
-    record.timings['total'] = time.monotonic() - started
+    record.timings = {**timer.seconds, 'total': time.monotonic() - started}
+    report_path = write_report(run_dir, record, frames)
     print_table(console, record)
     console.print(f'{len(progress.hot_swaps)} hot swap(s): '
                   + ', '.join(s['version'] for s in progress.hot_swaps))
-    console.print('phase timings: ' + ', '.join(f'{name.split(" ")[0]}={seconds:.0f}s'
-                                                for name, seconds in record.timings.items()))
-    console.print(f'report: {report}')
+    console.print('wall time per phase: ' + ', '.join(f'{name} {seconds:.0f} s'
+                                                      for name, seconds in record.timings.items()))
+    console.print(f'report: {report_path}')
     return 0
 
 
@@ -213,6 +213,8 @@ def main(argv=None) -> int:
     console = Console()
     signal.signal(signal.SIGTERM, _raise_interrupt)
     os.environ.setdefault('PYTHONUNBUFFERED', '1')
+    import torch
+    torch.set_num_threads(1)  # small batches: extra threads only spin on a busy CPU
     try:
         return run_demo(arguments, console)
     except KeyboardInterrupt:

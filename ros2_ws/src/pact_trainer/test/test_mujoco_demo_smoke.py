@@ -1,0 +1,101 @@
+# Copyright 2026 The PACT-ROS Authors
+# SPDX-License-Identifier: Apache-2.0
+"""
+`make demo` end to end with tiny settings: four node processes over DDS, one PACT iteration.
+
+The base checkpoint is made here (2 scripted demos, a 20-step MLP with a 2-step observation
+history, so the history path through policy node and trainer is exercised). The run must exit
+0, hot-swap the aligned model into the running policy node, and write a report whose table is
+the one it printed.
+"""
+
+import json
+import os
+from pathlib import Path
+import subprocess
+import sys
+
+from pact_policy.core.checkpoint import load_checkpoint
+from pact_policy.train_base_policy import main as train_base_policy
+from pact_sim.core.demos import record_task, save_demos
+import pytest
+import yaml
+
+OVERLAY = Path(__file__).resolve().parents[4] / 'config' / 'demo' / 'mujoco_demo.yaml'
+TINY = {
+    'mujoco_demo': {'iterations': 1, 'eval_episodes': 2, 'frame_width': 160,
+                    'frame_height': 120, 'startup_timeout_s': 150.0,
+                    'iteration_timeout_s': 150.0, 'swap_timeout_s': 60.0},
+    'sim_node': {'real_time_factor': 4.0},
+    'trainer_node': {'steps_per_update': 8, 'steps_per_epoch': 2, 'max_inner_epochs': 1,
+                     'batch_size': 8},
+}
+
+
+@pytest.fixture(scope='module')
+def demo_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp('demo')
+    demos = save_demos(record_task('reach', [0, 1]), folder / 'demos')
+    checkpoint = folder / 'tiny_reach.pact'
+    assert train_base_policy(['--demos', str(demos), '--out', str(checkpoint), '--model', 'mlp',
+                              '--mlp-hidden', '32', '--steps', '20', '--batch-size', '64',
+                              '--n-obs-steps', '2', '--device', 'cpu', '--quiet']) == 0
+    overlay = yaml.safe_load(OVERLAY.read_text())
+    for node, values in TINY.items():
+        overlay[node]['ros__parameters'].update(values)
+    overlay_path = folder / 'tiny_overlay.yaml'
+    overlay_path.write_text(yaml.safe_dump(overlay))
+    command = [sys.executable, '-m', 'pact_trainer.mujoco_demo', '--params-file',
+               str(overlay_path), '--base-checkpoint', str(checkpoint), '--runs-dir',
+               str(folder / 'runs')]
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=420,
+                              env=dict(os.environ, COLUMNS='160'))
+    runs = sorted((folder / 'runs').iterdir()) if (folder / 'runs').exists() else []
+    return finished, runs
+
+
+def test_the_demo_succeeds_and_writes_its_report(demo_run):
+    finished, runs = demo_run
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert len(runs) == 1
+    for name in ('REPORT.md', 'results.json', 'alignment.png', 'frames/before.png',
+                 'frames/after.png', 'frames/before.gif', 'frames/after.gif',
+                 'logs/sim_node.log', 'logs/policy_node.log', 'logs/constraint_node.log',
+                 'logs/trainer_node.log'):
+        assert (runs[0] / name).is_file(), name
+
+
+def test_the_aligned_model_was_hot_swapped_into_the_running_policy(demo_run):
+    finished, runs = demo_run
+    results = json.loads((runs[0] / 'results.json').read_text())
+    swaps = results['hot_swaps']
+    assert swaps and swaps[0]['previous'] == 'base-reach', swaps
+    assert swaps[-1]['version'] == results['aligned_version']
+    assert results['iterations'][0]['model_version'] == swaps[0]['version']
+    aligned = load_checkpoint(results['aligned_checkpoint'])
+    assert aligned.version == results['aligned_version'] != 'base-reach'
+    assert 'hot swap: the policy node now runs' in finished.stdout
+
+
+def test_the_printed_table_is_the_reported_table(demo_run):
+    finished, runs = demo_run
+    results = json.loads((runs[0] / 'results.json').read_text())
+    assert results['before']['task'] == 'reach'
+    assert [e['seed'] for e in results['before']['episodes']] == [10000, 10001]
+    assert [e['seed'] for e in results['after']['episodes']] == [10000, 10001]
+    report = (runs[0] / 'REPORT.md').read_text()
+    printed = finished.stdout.splitlines()
+    for row in results['table']['rows']:
+        assert '| ' + ' | '.join(row) + ' |' in report
+        cells = [cell.strip() for cell in row]
+        assert any(_cells_in_order(line, cells) for line in printed), (row, finished.stdout)
+
+
+def _cells_in_order(line: str, cells) -> bool:
+    position = 0
+    for cell in cells:
+        position = line.find(cell, position)
+        if position < 0:
+            return False
+        position += len(cell)
+    return True
