@@ -19,10 +19,10 @@ OVERLAY = REPO / 'config' / 'demo' / 'mujoco_demo.yaml'
 
 
 def result(successes, safes, events, seeds=(7, 8, 9, 10)) -> EvaluationResult:
+    rows = zip(seeds, successes, safes, events, strict=True)
     episodes = [EpisodeResult(seed, bool(success), bool(safe), count,
                               {'robot_scene_collision': count}, 0.01)
-                for seed, success, safe, count in zip(seeds, successes, safes, events,
-                                                          strict=True)]
+                for seed, success, safe, count in rows]
     return EvaluationResult('reach', episodes)
 
 

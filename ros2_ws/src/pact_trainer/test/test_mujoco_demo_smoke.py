@@ -6,14 +6,17 @@
 The base checkpoint is made here (2 scripted demos, a 20-step MLP with a 2-step observation
 history, so the history path through policy node and trainer is exercised). The run must exit
 0, hot-swap the aligned model into the running policy node, and write a report whose table is
-the one it printed.
+the one it printed. A second run is interrupted with SIGINT (Ctrl-C) while the graph runs: it
+must exit 130 and leave none of its node processes behind.
 """
 
 import json
 import os
 from pathlib import Path
+import signal
 import subprocess
 import sys
+import time
 
 from pact_policy.core.checkpoint import load_checkpoint
 from pact_policy.train_base_policy import main as train_base_policy
@@ -33,7 +36,8 @@ TINY = {
 
 
 @pytest.fixture(scope='module')
-def demo_run(tmp_path_factory):
+def tiny(tmp_path_factory):
+    """Return (folder, the demo command with the tiny checkpoint and overlay)."""
     folder = tmp_path_factory.mktemp('demo')
     demos = save_demos(record_task('reach', [0, 1]), folder / 'demos')
     checkpoint = folder / 'tiny_reach.pact'
@@ -45,9 +49,14 @@ def demo_run(tmp_path_factory):
         overlay[node]['ros__parameters'].update(values)
     overlay_path = folder / 'tiny_overlay.yaml'
     overlay_path.write_text(yaml.safe_dump(overlay))
-    command = [sys.executable, '-m', 'pact_trainer.mujoco_demo', '--params-file',
-               str(overlay_path), '--base-checkpoint', str(checkpoint), '--runs-dir',
-               str(folder / 'runs')]
+    return folder, [sys.executable, '-m', 'pact_trainer.mujoco_demo', '--params-file',
+                    str(overlay_path), '--base-checkpoint', str(checkpoint)]
+
+
+@pytest.fixture(scope='module')
+def demo_run(tiny):
+    folder, command = tiny
+    command = command + ['--runs-dir', str(folder / 'runs')]
     finished = subprocess.run(command, capture_output=True, text=True, timeout=420,
                               env=dict(os.environ, COLUMNS='160'))
     runs = sorted((folder / 'runs').iterdir()) if (folder / 'runs').exists() else []
@@ -99,3 +108,49 @@ def _cells_in_order(line: str, cells) -> bool:
             return False
         position += len(cell)
     return True
+
+
+def children_of(pid: int) -> list:
+    """Return the pids whose parent is ``pid`` (from /proc)."""
+    found = []
+    for stat in Path('/proc').glob('[0-9]*/stat'):
+        try:
+            fields = stat.read_text().rsplit(')', 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        return Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[0] != 'Z'
+    except (OSError, IndexError):
+        return False
+
+
+def test_ctrl_c_while_the_graph_runs_stops_every_node(tiny):
+    folder, command = tiny
+    process = subprocess.Popen(command + ['--runs-dir', str(folder / 'interrupted')],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env=dict(os.environ, COLUMNS='160'))
+    nodes, seen = [], []
+    try:
+        for line in process.stdout:
+            seen.append(line)
+            if 'policy node active' in line:
+                break
+        nodes = children_of(process.pid)
+        assert len(nodes) == 4 and all(running(pid) for pid in nodes), ''.join(seen)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=120) == 130, ''.join(seen) + process.stdout.read()
+        deadline = time.monotonic() + 30.0
+        while any(running(pid) for pid in nodes) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(running(pid) for pid in nodes)
+    finally:
+        for pid in nodes + [process.pid]:
+            if running(pid):
+                os.kill(pid, signal.SIGKILL)
+        process.wait()

@@ -58,12 +58,11 @@ class DemoRecord:
 
     def to_dict(self) -> dict:
         """Return a JSON-ready dict of every number."""
+        rows = comparison_rows(self.before, self.after)
         return {'task': self.task, 'base_checkpoint': self.base_checkpoint,
                 'aligned_checkpoint': self.aligned_checkpoint,
                 'aligned_version': self.aligned_version,
-                'table': {'header': list(TABLE_HEADER),
-                          'rows': [list(row) for row in comparison_rows(self.before,
-                                                                         self.after)]},
+                'table': {'header': list(TABLE_HEADER), 'rows': [list(row) for row in rows]},
                 'before': self.before.to_dict(), 'after': self.after.to_dict(),
                 'iterations': self.iterations, 'hot_swaps': self.hot_swaps,
                 'timings_s': self.timings, 'settings': self.settings}
