@@ -154,3 +154,13 @@ def test_ctrl_c_while_the_graph_runs_stops_every_node(tiny):
             if running(pid):
                 os.kill(pid, signal.SIGKILL)
         process.wait()
+
+
+def test_a_missing_base_checkpoint_fails_naming_the_command_that_makes_it(tmp_path, monkeypatch,
+                                                                          capsys):
+    from pact_trainer.mujoco_demo import main
+    monkeypatch.chdir(tmp_path)  # no models/base/ here
+    assert main(['--params-file', str(OVERLAY), '--runs-dir', str(tmp_path / 'runs')]) == 1
+    printed = ' '.join(capsys.readouterr().out.split())
+    assert 'no base checkpoint for task' in printed and 'reach_base.pact' in printed
+    assert 'bash bench/policy/make_base_policies.sh' in printed
