@@ -70,10 +70,10 @@ def node_commands(overlay: Path, base_checkpoint: Path, task: str,
 
 
 def uri_to_path(uri: str) -> Path:
-    """Return the local path of a ``file://`` URI (ValueError for other schemes)."""
+    """Return the local path of a ``file://`` URI (GraphError for other schemes)."""
     parsed = urlparse(uri)
     if parsed.scheme != 'file':
-        raise ValueError(f'the trainer announced {uri!r}: set trainer_node.model_dir in the '
+        raise GraphError(f'the trainer announced {uri!r}: set trainer_node.model_dir in the '
                          'demo overlay so that it writes file:// archives')
     return Path(unquote(parsed.path))
 

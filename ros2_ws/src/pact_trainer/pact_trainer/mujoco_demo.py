@@ -180,6 +180,9 @@ def run_demo(arguments, console: Console) -> int:
     with timer('align', 'align live: sim, policy, constraint, trainer nodes over DDS'):
         progress = run_graph(settings, overlay, base_path, run_dir, console)
     final_version = progress.active_version
+    if final_version not in progress.announcements:
+        raise DemoError(f'the policy node runs {final_version!r} but no announcement of it was '
+                        'received')
     aligned_path = uri_to_path(progress.announcements[final_version])
     with timer('after', 'after: evaluate the aligned policy'):
         aligned_policy, _ = load_policy(aligned_path)
