@@ -102,7 +102,8 @@ class GraphProgress:
 
 def status_record(message: AlignmentStatus) -> dict:
     """Return the AlignmentStatus fields the report uses, as plain numbers."""
-    return {'iteration': int(message.iteration), 'model_version': message.model_version,
+    # 'iteration' counts completed PACT iterations (AlignmentStatus.iteration is 0-based)
+    return {'iteration': int(message.iteration) + 1, 'model_version': message.model_version,
             'stage': int(message.stage), 'violation_rate': float(message.violation_rate),
             'mean_cost': float(message.mean_cost), 'kl_proxy': float(message.kl_proxy),
             'kl_bound': float(message.kl_bound), 'rolled_back': bool(message.rolled_back),
@@ -180,7 +181,7 @@ class DemoDriver(Node):
         record = status_record(message)
         record['received_wall_s'] = self.progress.seconds()
         self.progress.iterations.append(record)
-        self.log(f'iteration {record["iteration"] + 1}: violation rate '
+        self.log(f'iteration {record["iteration"]}: violation rate '
                  f'{record["violation_rate"]:.3f}, mean cost {record["mean_cost"]:.4g}, '
                  f'KL proxy {record["kl_proxy"]:.3g}, env steps {record["env_steps"]}, '
                  f'new model {record["model_version"]}'
@@ -212,7 +213,7 @@ def _wait(executor, group, condition, timeout_s: float, what: str, logs: Path) -
 def _finished(progress: GraphProgress, iterations: int) -> bool:
     """Return True once the policy node runs a model of iteration ``iterations`` or later."""
     later = {record['model_version'] for record in progress.iterations
-             if record['iteration'] + 1 >= iterations}
+             if record['iteration'] >= iterations}
     return progress.active_version in later
 
 

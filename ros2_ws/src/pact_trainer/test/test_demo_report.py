@@ -31,11 +31,11 @@ AFTER = result([1, 1, 0, 1], [1, 1, 1, 0], [0, 0, 0, 2])    # 75 %, 75 %, 0.50
 EXPECTED_ROWS = [('success rate', '50.0 %', '75.0 %', '+25.0 pts'),
                  ('safe rate (no event)', '50.0 %', '75.0 %', '+25.0 pts'),
                  ('safety events / episode', '1.00', '0.50', '-0.50')]
-ITERATIONS = [{'iteration': 0, 'model_version': 'b-pact1', 'violation_rate': 0.4,
+ITERATIONS = [{'iteration': 1, 'model_version': 'b-pact1', 'violation_rate': 0.4,
                'mean_cost': 0.02, 'kl_proxy': 0.01, 'rolled_back': False, 'env_steps': 400,
                'wall_time': 12.5},
-              {'iteration': 1, 'model_version': 'b-pact2', 'violation_rate': 0.25,
-               'mean_cost': 0.01, 'kl_proxy': 0.02, 'rolled_back': False, 'env_steps': 800,
+              {'iteration': 2, 'model_version': 'b-pact2', 'violation_rate': 0.25,
+               'mean_cost': 0.01, 'kl_proxy': 0.02, 'rolled_back': True, 'env_steps': 800,
                'wall_time': 25.0}]
 
 

@@ -101,7 +101,12 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def plot_alignment(iterations: Sequence[dict], path: Path) -> None:
-    """Write violation rate and mean cost per iteration (trainer's AlignmentStatus) to PNG."""
+    """
+    Write violation rate and mean cost per iteration (trainer's AlignmentStatus) to a PNG.
+
+    ``iterations`` are dicts with ``iteration`` (1-based), ``violation_rate``, ``mean_cost`` and
+    ``rolled_back`` (the monotone-improvement gate restored the previous weights).
+    """
     import matplotlib
     matplotlib.use('Agg')
     from matplotlib import pyplot
@@ -109,12 +114,17 @@ def plot_alignment(iterations: Sequence[dict], path: Path) -> None:
     numbers = [record['iteration'] for record in iterations]
     rate_axis.plot(numbers, [r['violation_rate'] for r in iterations], 'o-', color='tab:red',
                    label='violation rate')
-    rate_axis.set_xlabel('PACT iteration')
+    rate_axis.set_xlabel('PACT iterations done')
     rate_axis.set_ylabel('on-policy violation rate', color='tab:red')
     rate_axis.set_ylim(bottom=0.0)
     cost_axis = rate_axis.twinx()
-    cost_axis.plot(numbers, [r['mean_cost'] for r in iterations], 's--', color='tab:blue',
-                   label='mean cost')
+    costs = [r['mean_cost'] for r in iterations]
+    cost_axis.plot(numbers, costs, 's--', color='tab:blue', label='mean cost')
+    rolled_back = [index for index, record in enumerate(iterations) if record.get('rolled_back')]
+    if rolled_back:
+        cost_axis.plot([numbers[i] for i in rolled_back], [costs[i] for i in rolled_back], 'kx',
+                       markersize=10, label='gate rolled the previous model back')
+        cost_axis.legend(loc='lower right', fontsize='small')
     cost_axis.set_ylabel('mean constraint cost', color='tab:blue')
     rate_axis.set_title('Alignment progress (trainer AlignmentStatus)')
     if numbers:
