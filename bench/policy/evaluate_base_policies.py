@@ -71,6 +71,11 @@ def wilson_interval(rate: float, count: int, z: float = 1.96) -> tuple:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def _architectures(folder: pathlib.Path, tasks) -> list:
+    return [load_checkpoint(folder / f'{task}_base.pact').policy.config.architecture_id
+            for task in tasks]
+
+
 def main(argv=None) -> int:
     """Evaluate every task's base policy and write the markdown table."""
     parser = argparse.ArgumentParser(description='evaluate base policies in pact_sim')
@@ -104,6 +109,11 @@ def main(argv=None) -> int:
                      f'{cells[0]} | {cells[1]} | {result["events_per_episode"]:.2f} | '
                      f'`{result["sha256"][:12]}` |')
         print(lines[-1], flush=True)
+    architectures = sorted(set(_architectures(folder, arguments.tasks)))
+    lines += ['', f'Policies: {architectures}, torch {torch.__version__}. Demonstrations: 100 '
+              "scripted-expert episodes per task (seeds 0..99, with the experts' sloppy "
+              'episodes). Checkpoints are not committed; the command above rebuilds them '
+              'byte for byte on the same torch build.']
     pathlib.Path(arguments.out).write_text('\n'.join(lines) + '\n')
     print(f'wrote {arguments.out}')
     return 0
