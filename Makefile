@@ -1,9 +1,10 @@
 # PACT-ROS — every command a newcomer needs. See README.md.
-.PHONY: setup test lint clean help bench bench-constraints bench-policy bench-alignment
+.PHONY: setup test lint clean help demo bench bench-constraints bench-policy bench-alignment
 
 help:
 	@echo "make setup   create .venv, install the pinned dependencies, build ros2_ws (idempotent)"
 	@echo "make test    set up, then run the whole test suite (colcon test + tests/)"
+	@echo "make demo    set up, then align a policy live in MuJoCo (ROS 2 graph) -> runs/<time>/"
 	@echo "make lint    ruff over the whole repository"
 	@echo "make clean   remove build products (keeps .venv)"
 	@echo "make bench   every benchmark below; rewrites the committed results under bench/"
@@ -16,6 +17,9 @@ setup:
 
 test: setup
 	@bash scripts/run_tests.sh
+
+demo: setup
+	@bash -c 'source pact_env.sh && python -m pact_trainer.mujoco_demo $(DEMO_ARGS)'
 
 lint: setup
 	@.venv/bin/ruff check .

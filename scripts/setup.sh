@@ -137,8 +137,9 @@ source_hash() {
   {
     echo "$MODE"
     sha256sum "$LOCK"
-    (cd "$WS" && find src -type f ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 \
-       | sort -z | xargs -0 sha256sum)
+    # the packages install config/, launch/ and rviz/ files too: a change there must rebuild
+    (cd "$WS" && find src ../config ../launch ../rviz -type f ! -path '*/__pycache__/*' \
+       ! -name '*.pyc' -print0 | sort -z | xargs -0 sha256sum)
   } | sha256sum | cut -d' ' -f1
 }
 

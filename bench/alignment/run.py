@@ -131,17 +131,9 @@ def run_sim_seed(seed: int, task: str, base_path: Path, budget: dict, episodes: 
 
 def evaluate_in_sim(policy, task: str, episodes: int, seed: int) -> dict:
     """Return success/safe rates and events per episode from pact_sim's judge (evaluation)."""
-    from pact_sim.core.vector_env import VectorEnv
-    env = VectorEnv(task, episodes)
-    env.reset([100_000 + seed * 1000 + i for i in range(episodes)])
-    while not env.done().all():
-        chunk = policy.sample(torch.as_tensor(env.observations(), dtype=torch.float32))
-        env.step(chunk.detach().cpu().numpy(), execute_rows=policy.config.n_action_steps)
-    summaries = env.evaluation_summaries()
-    return {'success_rate': float(np.mean([s.success for s in summaries])),
-            'safe_rate': float(np.mean([s.safe for s in summaries])),
-            'events_per_episode': float(np.mean([sum(s.events_by_type.values())
-                                                 for s in summaries]))}
+    from pact_trainer.core.sim_evaluation import evaluate_in_sim as evaluate_policy
+    seeds = [100_000 + seed * 1000 + i for i in range(episodes)]
+    return evaluate_policy(policy, task, seeds, noise_seed=seed).metrics()
 
 
 def write_report(results: dict, out: Path, suite: str, budget: dict) -> None:

@@ -5,9 +5,12 @@ ROS 2 node running the embedded MuJoCo simulator behind a ros2_control-style int
 
 Publishes: ``/robot_description`` (std_msgs/String, latched), ``/joint_states``
 (sensor_msgs/JointState, best effort), ``/scene`` (pact_msgs/Scene, latched; the version increases
-on reset and when an object moves more than 1 cm or 5 deg), ``/clock`` (sim time; run the other
-nodes with ``use_sim_time:=true``), ``~/episode_events`` (pact_msgs/EpisodeEvent) and, when
-``camera_enabled``, ``~/camera/image_raw`` (sensor_msgs/Image, rgb8).
+on reset and when an object moves more than 1 cm or 5 deg; a task whose observation names a
+``goal`` also gets the episode's goal as a tracked object ``goal``, a 1 cm sphere without
+keypoints, so that a policy node can observe it like any other scene pose), ``/clock`` (sim
+time; run the other nodes with ``use_sim_time:=true``), ``~/episode_events``
+(pact_msgs/EpisodeEvent) and, when ``camera_enabled``, ``~/camera/image_raw``
+(sensor_msgs/Image, rgb8).
 Subscribes: ``joint_trajectory_controller/joint_trajectory`` (trajectory_msgs/JointTrajectory,
 interpolated over ``time_from_start``) and ``forward_position_controller/commands``
 (std_msgs/Float64MultiArray, one value per action joint in ``action order``).
@@ -25,6 +28,8 @@ import sys
 from builtin_interfaces.msg import Time
 import numpy as np
 from pact_constraints.core import robot_assets
+from pact_constraints.core.scene import Shape, TrackedObject
+from pact_constraints.core.spatial import Pose
 from pact_constraints.scene_conversion import scene_to_msg
 from pact_msgs.msg import EpisodeEvent, EpisodeOutcome, NamedValue, Scene as SceneMsg
 from pact_msgs.srv import GetEpisodeOutcome, ResetEpisode
@@ -47,6 +52,7 @@ LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
 SENSOR = QoSProfile(depth=5, reliability=ReliabilityPolicy.BEST_EFFORT)
 COMMANDS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 SCENE_MOVE_M, SCENE_TURN_RAD = 0.01, math.radians(5.0)
+GOAL_MARKER = Shape(type='sphere', radius=0.01)
 
 PARAMETERS = {
     'task': ('reach', 'task to simulate: reach, pick, carry (or a task YAML path)'),
@@ -241,15 +247,24 @@ class SimNode(Node):
         message.header.stamp = stamp
         self.joint_pub.publish(message)
 
+    def _scene(self):
+        """Return the current scene, plus the goal as an object when the task observes one."""
+        scene = self.env.current_scene()
+        goal = getattr(self.env.layout, 'goal', None)
+        if goal is None or 'goal.position.x' not in self.env.observation_names:
+            return scene
+        marker = TrackedObject(name='goal', shape=GOAL_MARKER, pose=Pose(np.asarray(goal)))
+        return dataclasses.replace(scene, objects=tuple(scene.objects) + (marker,))
+
     def _publish_scene(self):
-        scene = dataclasses.replace(self.env.current_scene(), version=self.scene_version)
+        scene = dataclasses.replace(self._scene(), version=self.scene_version)
         self.published_scene = scene
         message = scene_to_msg(scene)
         message.header.stamp = to_time(self.sim_time)
         self.scene_pub.publish(message)
 
     def _maybe_publish_scene(self):
-        current = self.env.current_scene()
+        current = self._scene()
         for before, now in zip(self.published_scene.objects, current.objects, strict=True):
             moved = np.linalg.norm(now.pose.position - before.pose.position)
             dot = abs(float(np.dot(now.pose.quaternion_xyzw, before.pose.quaternion_xyzw)))

@@ -3,8 +3,10 @@
 """The sim node over real DDS in a separate process: commands move /joint_states, reset works."""
 
 from builtin_interfaces.msg import Duration
+import numpy as np
 from pact_msgs.msg import EpisodeEvent, Scene
 from pact_msgs.srv import GetEpisodeOutcome, ResetEpisode
+from pact_sim.core.sim_env import SimEnv
 from pact_testing.processes import NodeProcess, wait_until
 import pytest
 import rclpy
@@ -67,6 +69,17 @@ def test_latched_description_scene_and_clock_arrive(probe, sim):
     assert {o.name for o in scene.obstacles} >= {'table', 'shelf_top'}
     names = list(received['joint_states'][-1].name)
     assert names[:8] == ARM + ['panda_finger_joint1']
+
+
+def test_the_reach_goal_is_a_scene_object_at_the_layout_goal(probe, sim):
+    received = probe.received
+    assert wait_until(lambda: received['scene'], TIMEOUT_S, spin(probe)), sim.output()
+    goals = [o for o in received['scene'][-1].objects if o.name == 'goal']
+    reference = SimEnv('reach')  # the same task and seed, in this process
+    reference.reset(2)
+    assert len(goals) == 1 and not goals[0].keypoint_names
+    position = goals[0].pose.position
+    assert np.allclose([position.x, position.y, position.z], reference.layout.goal, atol=1e-9)
 
 
 def test_joint_trajectory_moves_joint_states(probe, sim):

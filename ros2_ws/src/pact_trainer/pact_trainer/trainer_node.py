@@ -43,6 +43,7 @@ from pact_msgs.msg import PolicyStep
 from pact_msgs.msg import Scene as SceneMsg
 from pact_msgs.srv import GetModelChunk
 from pact_policy.core.checkpoint import checkpoint_bytes, load_checkpoint
+from pact_policy.policy_messages import history_names
 from pact_trainer.core.alignment_loop import PactAligner, PactConfig
 from pact_trainer.core.guidance import preset
 from pact_trainer.core.model_store import ModelStore
@@ -122,7 +123,12 @@ class TrainerNode(Node):
         self.constraint_config = load_constraint_config(
             self.p['constraints_file'] or default_config_path())
         self.srdf = self._read_srdf(self.p['robot_description_semantic'])
-        self.intake = RolloutIntake(config.observation_names, config.action_names,
+        # PolicyStep carries the flattened history ('<name>@-k' for older steps, oldest first):
+        # map all of it by name; the unsuffixed '<joint>.position' entries are the newest.
+        self.history_names = (history_names(config.observation_names, config.n_obs_steps,
+                                            config.obs_dim)
+                              if config.observation_names else [])
+        self.intake = RolloutIntake(self.history_names, config.action_names,
                                     config.horizon, config.n_action_steps,
                                     config.condition_dim, config.action_dim)
         self.source = QueuedRollouts()
@@ -186,7 +192,7 @@ class TrainerNode(Node):
         try:
             self.robot_costs = RobotCosts(self.robot_model, template, self.constraint_config,
                                           config.action_names, config.action_dt, self.device,
-                                          observation_names=config.observation_names)
+                                          observation_names=self.history_names)
         except (KeyError, ValueError) as error:
             self.get_logger().error(f'cannot build the constraint costs: {error}')
             return
