@@ -215,6 +215,9 @@ def main(argv=None) -> int:
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
     console = Console()
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    # Ctrl-C must stop the demo even when it was started from a script in the background, where
+    # SIGINT arrives ignored and Python would not install its KeyboardInterrupt handler.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     os.environ.setdefault('PYTHONUNBUFFERED', '1')
     import torch
     torch.set_num_threads(1)  # small batches: extra threads only spin on a busy CPU

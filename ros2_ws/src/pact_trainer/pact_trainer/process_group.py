@@ -161,6 +161,10 @@ def main(argv: Sequence[str] = None) -> int:
     _die_with_parent()
     if os.getppid() != parent:  # the parent died before prctl took effect
         return 1
+    # A job started in the background by a non-interactive shell inherits SIGINT as *ignored*,
+    # and an ignored signal stays ignored across exec: give the child the default disposition so
+    # that the first, polite stage of ``ProcessGroup.stop`` reaches it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     os.execvp(arguments[0], arguments)
     return 1  # not reached
 

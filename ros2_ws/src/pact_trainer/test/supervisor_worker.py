@@ -9,6 +9,7 @@ Child ``polite`` stops on SIGINT; child ``stubborn`` ignores SIGINT (the group m
 """
 
 import json
+import signal
 from pathlib import Path
 import sys
 import time
@@ -22,6 +23,7 @@ STUBBORN = ('import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); 
 
 def main() -> int:
     """Start the children, publish their pids, supervise until interrupted."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as mujoco_demo.main does
     pid_file, log_dir = Path(sys.argv[1]), Path(sys.argv[2])
     with ProcessGroup(log_dir) as group:
         children = [group.start('polite', [sys.executable, '-c', POLITE]),
