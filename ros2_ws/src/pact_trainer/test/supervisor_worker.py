@@ -9,8 +9,8 @@ Child ``polite`` stops on SIGINT; child ``stubborn`` ignores SIGINT (the group m
 """
 
 import json
-import signal
 from pathlib import Path
+import signal
 import sys
 import time
 
