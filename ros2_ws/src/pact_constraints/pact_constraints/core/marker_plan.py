@@ -20,7 +20,7 @@ from typing import List, Optional, Set, Tuple
 import numpy as np
 from pact_constraints.core.constraints import ConstraintEvaluator, StateEvaluation
 from pact_constraints.core.scene import Scene, Shape
-from pact_constraints.core.spatial import Pose
+from pact_constraints.core.spatial import Pose, quaternion_taking_z_to
 
 RED = (1.0, 0.0, 0.0, 1.0)
 MAGENTA = (1.0, 0.0, 1.0, 1.0)
@@ -161,22 +161,10 @@ def _shape_marker(namespace: str, marker_id: int, shape: Shape, pose: Pose,
         normal = np.asarray(shape.normal, dtype=float)
         centre = normal * (shape.offset - 0.5 * HALF_SPACE_THICKNESS)
         return MarkerSpec(namespace, marker_id, 'cube', colour, position=centre,
-                          orientation_xyzw=_quaternion_from_z(normal),
+                          orientation_xyzw=tuple(quaternion_taking_z_to(normal)),
                           scale=(HALF_SPACE_EXTENT, HALF_SPACE_EXTENT, HALF_SPACE_THICKNESS))
     return MarkerSpec(namespace, marker_id, 'mesh', colour, scale=tuple(shape.scale),
                       mesh_uri=shape.uri, **place)
-
-
-def _quaternion_from_z(direction: np.ndarray) -> Tuple[float, float, float, float]:
-    """Return the (x, y, z, w) rotation taking the z axis onto the unit vector ``direction``."""
-    z_axis = np.array([0.0, 0.0, 1.0])
-    axis = np.cross(z_axis, direction)
-    cosine = float(np.dot(z_axis, direction))
-    if np.linalg.norm(axis) < 1e-12:
-        return (0.0, 0.0, 0.0, 1.0) if cosine > 0 else (1.0, 0.0, 0.0, 0.0)
-    half = 0.5 * np.arccos(np.clip(cosine, -1.0, 1.0))
-    x, y, z = np.sin(half) * axis / np.linalg.norm(axis)
-    return (float(x), float(y), float(z), float(np.cos(half)))
 
 
 def plan_scene_markers(scene: Scene) -> List[MarkerSpec]:

@@ -30,6 +30,22 @@ def rpy_to_quaternion(roll: float, pitch: float, yaw: float) -> np.ndarray:
     ])
 
 
+def quaternion_taking_z_to(direction) -> np.ndarray:
+    """
+    Return the (x, y, z, w) quaternion of the smallest rotation taking +z onto ``direction``.
+
+    ``direction`` need not be unit length; for -z the result is a half turn about x.
+    """
+    direction = np.asarray(direction, dtype=float)
+    direction = direction / np.linalg.norm(direction)
+    axis = np.cross([0.0, 0.0, 1.0], direction)
+    sin_angle, cos_angle = np.linalg.norm(axis), direction[2]
+    if sin_angle < 1e-12:
+        return np.array([0.0, 0.0, 0.0, 1.0]) if cos_angle > 0 else np.array([1.0, 0, 0, 0])
+    half = 0.5 * np.arctan2(sin_angle, cos_angle)
+    return np.concatenate([np.sin(half) * axis / sin_angle, [np.cos(half)]])
+
+
 @dataclass(frozen=True)
 class Pose:
     """Pose of a child frame in its parent frame: position (m) and unit quaternion (x, y, z, w)."""

@@ -24,7 +24,6 @@ be a whole number of physics steps.
 """
 
 from dataclasses import dataclass, field
-import math
 from typing import Dict, Optional, Tuple
 
 import mujoco
@@ -32,6 +31,7 @@ import numpy as np
 
 from pact_constraints.core import robot_assets
 from pact_constraints.core.scene import Obstacle, Scene, Shape, TrackedObject
+from pact_constraints.core.spatial import quaternion_taking_z_to
 from pact_sim.core.robot_loader import home_vector, load_robot_spec, RobotDescription
 
 ROBOT_RGBA = (0.85, 0.85, 0.88, 1.0)
@@ -148,23 +148,13 @@ def _set_geom_shape(spec: mujoco.MjSpec, geom, shape: Shape, name: str):
         raise ValueError(f'{name}: shape type {shape.type!r} is not supported')
 
 
-def _plane_quat(normal) -> np.ndarray:
-    """Return a (w, x, y, z) rotation taking +z to ``normal``."""
-    normal = np.asarray(normal, dtype=float)
-    axis = np.cross([0.0, 0.0, 1.0], normal)
-    sin_angle, cos_angle = np.linalg.norm(axis), normal[2]
-    if sin_angle < 1e-12:
-        return np.array([1.0, 0, 0, 0]) if cos_angle > 0 else np.array([0.0, 1, 0, 0])
-    angle = math.atan2(sin_angle, cos_angle)
-    return np.concatenate([[math.cos(angle / 2)], math.sin(angle / 2) * axis / sin_angle])
-
-
 def add_obstacle(spec: mujoco.MjSpec, obstacle: Obstacle):
     """Add ``obstacle`` as a static body named like it (geom of the same name)."""
     body = spec.worldbody.add_body(name=obstacle.name)
     if obstacle.shape.type == 'half_space':
         body.pos = np.asarray(obstacle.shape.normal) * obstacle.shape.offset
-        body.quat = _plane_quat(obstacle.shape.normal)
+        x, y, z, w = quaternion_taking_z_to(obstacle.shape.normal)
+        body.quat = [w, x, y, z]
     else:
         body.pos = obstacle.pose.position
         body.quat = _quat_wxyz(obstacle.pose)
