@@ -47,12 +47,12 @@ def interval(values) -> str:
     return f'{values.mean():.3f} ± {half:.3f}'
 
 
-def sampling_latency(policy, observation, repeats=5) -> float:
+def sampling_latency(policy, observation, repeats=5, **extra) -> float:
     """Return the median seconds of one ``sample`` call on ``observation``."""
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
-        policy.sample(observation)
+        policy.sample(observation, **extra)
         times.append(time.perf_counter() - started)
     return float(np.median(times))
 
@@ -95,45 +95,85 @@ def run_toy_seed(seed: int, budget: dict) -> dict:
     return results
 
 
-def run_sim_seed(seed: int, task: str, base_path: Path, budget: dict, episodes: int) -> dict:
+SIM_GUIDANCE = GuidanceSchedule(mode='min_alpha', min_alpha=0.9, scale=3.0)
+SIM_CONSTRAINTS = Path(__file__).resolve().parents[2] / 'config/constraints/sim_tasks.yaml'
+
+
+def trainable_copy(policy):
+    """Return a deep copy of ``policy`` in train mode with gradients enabled."""
+    student = copy.deepcopy(policy).train()
+    for parameter in student.parameters():
+        parameter.requires_grad_(True)
+    return student
+
+
+def run_sim_seed(seed: int, task: str, base_path: Path, budget: dict, episodes: int,
+                 aligned_out: Path = None) -> dict:
     """Align ``base_path`` on ``task``; evaluate every method in the simulator's judge."""
-    from pact_policy.core.checkpoint import load_checkpoint
+    from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
     from pact_sim.core.vector_env import VectorEnv
     from pact_trainer.align_cli import build_robot_costs
     from pact_trainer.core.sim_source import VectorEnvSource
     base = load_checkpoint(base_path).policy.float()
     env = VectorEnv(task, 8)
     env.reset(list(range(env.num_envs)))
-    # Panda URDF/SRDF + config/constraints/default.yaml; each sample keeps its world's layout.
-    robot = build_robot_costs(base, env)
+    # Panda URDF/SRDF + config/constraints/sim_tasks.yaml; each sample keeps its world's layout.
+    robot = build_robot_costs(base, env, constraints=str(SIM_CONSTRAINTS))
     costs = robot.cost_set()
+    observation = torch.zeros(1, base.config.condition_dim)
     results = {}
 
-    def measure(policy, name, curve):
-        results[name] = {**evaluate_in_sim(policy, task, episodes, seed), 'curve': curve}
+    def measure(policy, name, curve, **extra):
+        results[name] = {**evaluate_in_sim(policy, task, episodes, seed, **extra),
+                         'latency_s': sampling_latency(policy, observation, **extra.get(
+                             'latency', {})), 'curve': curve}
+
+    def source():
+        return VectorEnvSource(env, seed=seed * 7919, scene_context=robot.scene_context)
 
     measure(base, 'base', [])
     for method in ('pact', 'rwr'):
-        student = copy.deepcopy(base).train()
-        for parameter in student.parameters():
-            parameter.requires_grad_(True)
-        source = VectorEnvSource(env, seed=seed * 7919, scene_context=robot.scene_context)
-        aligner = PactAligner(student, costs, source,
-                              PactConfig(guidance=preset('reference_w0.03'), objective=method,
-                                         seed=seed, **budget), device=None)
+        aligner = PactAligner(trainable_copy(base), costs, source(),
+                              PactConfig(guidance=SIM_GUIDANCE, objective=method, seed=seed,
+                                         **budget), device='cpu')
         history = aligner.run()
-        measure(aligner.accepted, method, [(r['env_steps'], r['candidate']['violation_rate'],
-                                            r['wall_time']) for r in history])
-    guard = GuardrailPolicy(base, SafeTeacher(base, costs, preset('reference_w0.03')))
-    measure(guard, 'guardrail', [])
+        measure(aligner.accepted, method, curve_of(history))
+        if method == 'pact' and aligned_out is not None and seed == 0:
+            save_checkpoint(aligner.accepted, aligned_out,
+                            {'version': f'{task}-pact{budget["iterations"]}',
+                             'parent_version': base_path.stem})
+    dppo = DppoAligner(trainable_copy(base), costs, source(),
+                       DppoConfig(iterations=budget['iterations'],
+                                  chunks_per_iteration=budget['chunks_per_iteration'],
+                                  learning_rate=1e-5, ppo_epochs=2, seed=seed))
+    measure(dppo.policy.eval(), 'dppo', curve_of(dppo.run()))
+    guard = GuardrailPolicy(base, SafeTeacher(base, costs, SIM_GUIDANCE))
+
+    def guard_context(world):
+        context = robot.scene_context(world.scenes())
+        context['joint_position'] = torch.as_tensor(world.joint_positions(),
+                                                    dtype=torch.float32)
+        return context
+
+    env.reset(list(range(env.num_envs)))
+    latency_context = {key: value[:1] for key, value in guard_context(env).items()}
+    measure(guard, 'guardrail', [], context_fn=guard_context,
+            latency={'context': latency_context})
     return results
 
 
-def evaluate_in_sim(policy, task: str, episodes: int, seed: int) -> dict:
+def curve_of(history) -> list:
+    """Return [(env steps, on-policy violation rate, wall-clock s)] per iteration."""
+    return [(r['env_steps'], r['candidate']['violation_rate'], r['wall_time']) for r in history]
+
+
+def evaluate_in_sim(policy, task: str, episodes: int, seed: int, context_fn=None,
+                    latency=None) -> dict:
     """Return success/safe rates and events per episode from pact_sim's judge (evaluation)."""
     from pact_trainer.core.sim_evaluation import evaluate_in_sim as evaluate_policy
     seeds = [100_000 + seed * 1000 + i for i in range(episodes)]
-    return evaluate_policy(policy, task, seeds, noise_seed=seed).metrics()
+    return evaluate_policy(policy, task, seeds, noise_seed=seed,
+                           context_fn=context_fn).metrics()
 
 
 def write_report(results: dict, out: Path, suite: str, budget: dict) -> None:

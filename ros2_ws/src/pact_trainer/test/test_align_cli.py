@@ -58,10 +58,11 @@ def test_align_from_mcap_writes_loadable_checkpoints_and_resumes(tmp_path):
         tmp_path / 'out' / 'checkpoints' / 'toy-pact3.pact').read_bytes()
 
 
-def untrained_sim_policy(env) -> DiffusionPolicy:
+def untrained_sim_policy(env, n_obs_steps: int = 1) -> DiffusionPolicy:
     """Return a tiny untrained flow policy over the env's actions (uniform over the ranges)."""
     config = PolicyConfig(action_dim=len(env.action_names), obs_dim=len(env.observation_names),
-                          horizon=4, n_action_steps=2, parameterisation='velocity',
+                          horizon=4, n_action_steps=2, n_obs_steps=n_obs_steps,
+                          parameterisation='velocity',
                           model_type='mlp', mlp_hidden_dim=16, mlp_num_blocks=1,
                           time_embed_dim=8, num_inference_steps=2,
                           action_names=list(env.action_names),
@@ -118,3 +119,30 @@ def test_align_against_the_vectorised_sim_runs_on_policy(tmp_path):
     loaded = load_checkpoint(tmp_path / 'out' / 'checkpoints' / 'base-pact1.pact',
                              expected_architecture_id=config.architecture_id)
     assert loaded.policy.config.action_names == list(env.action_names)
+
+
+def test_vector_env_source_feeds_the_observation_history_row_by_row():
+    torch.set_num_threads(1)
+    env = VectorEnv('reach', 2)
+    policy = untrained_sim_policy(env, n_obs_steps=2)
+    source = VectorEnvSource(env, seed=3)
+    first = source.collect(policy, 2)           # one chunk per world, right after the reset
+    second = source.collect(policy, 2)          # the next chunk, n_action_steps rows later
+    width = len(env.observation_names)
+    # At the reset the history is padded with the first observation.
+    torch.testing.assert_close(first.observation[:, :width], first.observation[:, width:])
+    # Newest entry = the state the chunk starts from (measured independently by the env).
+    torch.testing.assert_close(second.observation[:, width:width + 7],
+                               second.context['joint_position'][:, :7])
+    # Older entry = one row (dt) earlier, not one chunk earlier: replay the first chunk's rows
+    # in a fresh copy of the worlds and compare with the observation before the last row.
+    replay = VectorEnv('reach', 2)
+    replay.reset([3, 4])
+    rows = policy.config.n_action_steps
+    replay.step(first.action.numpy(), execute_rows=rows - 1)
+    torch.testing.assert_close(second.observation[:, :width],
+                               torch.as_tensor(replay.observations(), dtype=torch.float32))
+    # The first velocity row is measured from the last executed command, not the lagging state.
+    torch.testing.assert_close(second.context['previous_command'], first.action[:, rows - 1])
+    torch.testing.assert_close(first.context['previous_command'],
+                               first.context['joint_position'])

@@ -107,3 +107,23 @@ def test_rollout_buffer_is_fifo_and_round_trips_through_its_state():
     torch.testing.assert_close(restored.data.action, buffer.data.action)
     with pytest.raises(ValueError, match='does not match'):
         RolloutBatch(torch.zeros(3, 1), torch.zeros(2, 1, 1))
+
+
+def test_paired_gate_sees_a_small_regression_that_batch_noise_hides():
+    # Costs on 400 states whose level varies a lot from state to state (episode phase), and a
+    # candidate that is uniformly 0.05 worse on every state. Two independent batches cannot
+    # tell (the unpaired test's standard error is ~0.07); the paired test on the same states
+    # must reject, and must accept a candidate that is equally good.
+    generator = torch.Generator().manual_seed(0)
+    level = torch.rand(400, 1, generator=generator) * 2.0
+    accepted = level + 0.01 * torch.rand(400, 1, generator=generator)
+    worse = accepted + 0.05
+    weights = torch.ones(1)
+    gate = ImprovementGate(z=2.0)
+    is_worse, reason = gate.worse_on_same_states(worse, accepted, weights)
+    assert is_worse and 'mean cost' in reason
+    equal = level + 0.01 * torch.rand(400, 1, generator=generator)
+    assert not gate.worse_on_same_states(equal, accepted, weights)[0]
+    other = level[torch.randperm(400, generator=generator)] + 0.05
+    assert not gate.worse(RolloutStatistics.from_costs(other, weights),
+                          RolloutStatistics.from_costs(accepted, weights))[0]

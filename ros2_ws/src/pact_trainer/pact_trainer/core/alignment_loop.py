@@ -8,8 +8,10 @@ One iteration i:
 1. collect ``chunks_per_iteration`` steps with the current student from the rollout source;
    evaluate the constraint costs at the current curriculum margins (never task reward/success);
 2. monotone-improvement gate: when the candidate (the student trained in iteration i − 1) is
-   worse than the last accepted policy on its fresh rollouts, restore the accepted weights,
-   halve ``step_scale`` and discard these rollouts; otherwise accept it, add the rollouts to the
+   worse than the last accepted policy on its fresh rollouts (both policies' chunks evaluated
+   on the SAME states: the candidate's fresh observations; ``ImprovementGate.
+   worse_on_same_states``), restore the accepted weights, halve ``step_scale`` and keep
+   these rollouts out of the buffer; otherwise accept it, add the rollouts to the
    buffer, and let the curriculum advance if the violation rate is below the stage target;
 3. teacher = accepted policy (``TeacherUpdate``: previous iterate, soft, or frozen base);
 4. up to ``max_inner_epochs`` epochs of ``steps_per_epoch`` distillation steps (learning rate ×
@@ -44,6 +46,7 @@ from pact_trainer.core.policy_io import (atomic_torch_save, frozen_copy, policy_
                                          policy_state)
 from pact_trainer.core.rollouts import RolloutBatch, RolloutBuffer
 from pact_trainer.core.safe_teacher import SafeTeacher
+from pact_trainer.core.sources import sampler_calls
 import torch
 
 CHECKPOINT_NAME = 'trainer_state.pt'
@@ -117,6 +120,7 @@ class PactAligner:
         self.reference_batch = None
         self.iteration = 0
         self.step_scale = 1.0
+        self.candidate_is_new = False   # True once the student has been trained past accepted
         self.counters = {'env_steps': 0, 'denoiser_calls': 0, 'wall_time': 0.0}
         self.history = []
 
@@ -146,7 +150,8 @@ class PactAligner:
         batch = self.source.collect(self.student, self.config.chunks_per_iteration, generator)
         self.counters['env_steps'] += batch.env_steps
         self.counters['denoiser_calls'] += batch.denoiser_calls
-        record = self._gate_and_buffer(batch)
+        record = self._gate_and_buffer(batch, generator)
+        self.candidate_is_new = True
         self.config.teacher.apply(self.teacher_policy, self.accepted)
         record.update(self._train(batch if not record['rolled_back'] else self.reference_batch,
                                   cpu_generator, generator))
@@ -160,7 +165,7 @@ class PactAligner:
 
     # --- gate, curriculum, buffer ---------------------------------------------------------
 
-    def _gate_and_buffer(self, batch: RolloutBatch) -> dict:
+    def _gate_and_buffer(self, batch: RolloutBatch, generator: torch.Generator) -> dict:
         costs = self.costs
         with torch.no_grad():
             values = costs.values(batch.action.float(), batch.context)
@@ -169,9 +174,9 @@ class PactAligner:
                   'candidate': candidate.to_dict(),
                   'constraints': per_constraint(costs.names, values),
                   'rolled_back': False, 'gate_reason': ''}
-        if self.reference_batch is not None:
-            worse, reason = self.config.gate.worse(candidate, evaluate(costs,
-                                                                       self.reference_batch))
+        if self.candidate_is_new:
+            worse, reason = self.config.gate.worse_on_same_states(
+                values, self._accepted_values(batch, costs, generator), costs.weights)
             if worse:
                 self.student.load_state_dict(self.accepted.state_dict())
                 self.step_scale *= 0.5
@@ -182,6 +187,15 @@ class PactAligner:
         self.buffer.add(batch)
         record['advanced_stage'] = self.curriculum.update(candidate.violation_rate)
         return record
+
+    def _accepted_values(self, batch: RolloutBatch, costs: CostSet,
+                         generator: torch.Generator) -> torch.Tensor:
+        """Return the accepted policy's per-term costs (N, K) on the candidate's states."""
+        with torch.no_grad():
+            chunks = self.accepted.sample(batch.observation.to(self.device),
+                                          generator=generator).cpu()
+            self.counters['denoiser_calls'] += len(batch) * sampler_calls(self.accepted)
+            return costs.values(chunks.float(), batch.context)
 
     # --- distillation with the KL trust region --------------------------------------------
 
@@ -224,6 +238,7 @@ class PactAligner:
     def state_dict(self) -> dict:
         """Return everything needed to resume (weights_only-loadable)."""
         return {'iteration': self.iteration, 'step_scale': self.step_scale,
+                'candidate_is_new': self.candidate_is_new,
                 'counters': dict(self.counters), 'history_json': json.dumps(self.history),
                 'student': policy_state(self.student), 'accepted': policy_state(self.accepted),
                 'teacher': policy_state(self.teacher_policy),
@@ -238,6 +253,7 @@ class PactAligner:
         """Restore from ``state_dict`` output."""
         self.iteration = int(state['iteration'])
         self.step_scale = float(state['step_scale'])
+        self.candidate_is_new = bool(state.get('candidate_is_new', self.iteration > 0))
         self.counters = dict(state['counters'])
         self.history = json.loads(state['history_json'])
         for name in ('student', 'accepted', 'teacher'):

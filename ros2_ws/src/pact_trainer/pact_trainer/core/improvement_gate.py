@@ -14,6 +14,13 @@ noise in either measure (one-sided tests at ``z`` standard errors, plus an absol
 - mean cost: c̄_new − c̄_old > z·sqrt(s²_new/n_new + s²_old/n_old) + ``cost_slack``.
 
 On rejection the trainer restores the previous weights and halves its step scale.
+
+``worse_on_same_states`` is the paired form the trainer uses: both policies propose a chunk for
+the SAME rollout states (the candidate's fresh observations), so the comparison is free of the
+state-to-state variation between two rollout batches (which phase of the episodes they caught,
+which layouts), the dominant noise when rollout steps are correlated within episodes. With
+per-state differences δ_i (violated_new − violated_old, or C_new − C_old) it rejects when
+mean δ > z·sd(δ)/sqrt(n) + slack.
 """
 
 from dataclasses import dataclass
@@ -71,4 +78,21 @@ class ImprovementGate:
         if cost_gap > self.z * cost_error + self.cost_slack:
             return True, (f'mean cost rose {accepted.mean_cost:.4g} -> '
                           f'{candidate.mean_cost:.4g} (> {self.z} s.e.)')
+        return False, ''
+
+    def worse_on_same_states(self, candidate: torch.Tensor, accepted: torch.Tensor,
+                             weights: torch.Tensor):
+        """Return (is_worse, reason) from per-term costs (N, K) of both policies on N states."""
+        candidate, accepted = candidate.detach().double(), accepted.detach().double()
+        weights = weights.to(candidate)
+        tests = (('violation rate', (candidate > 0).any(-1).double(),
+                  (accepted > 0).any(-1).double(), self.rate_slack),
+                 ('mean cost', candidate @ weights, accepted @ weights, self.cost_slack))
+        for name, new, old, slack in tests:
+            difference = new - old
+            error = (float(difference.std(unbiased=True)) / math.sqrt(len(difference))
+                     if len(difference) > 1 else 0.0)
+            if float(difference.mean()) > self.z * error + slack:
+                return True, (f'{name} rose {float(old.mean()):.4g} -> {float(new.mean()):.4g} '
+                              f'on the same states (> {self.z} s.e.)')
         return False, ''

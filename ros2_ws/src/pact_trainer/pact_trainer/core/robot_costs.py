@@ -20,8 +20,12 @@ a TEMPLATE scene that fixes which obstacles exist (their names, types and order)
 
 Context keys read by the costs (all with leading batch dimension B; all optional):
 
+- ``'previous_command'`` (B, D): the last position target sent before the chunk (rad, m), the
+  preferred reference of the first velocity row (targets lead the measured state, so the
+  measured position would charge the tracking lag as velocity);
 - ``'joint_position'`` (B, D): joint positions in action order when the chunk started (rad, m),
-  the reference of the first velocity row. Without it, the ``<joint>.position`` entries of
+  the reference of the first velocity row when there is no ``'previous_command'``. Without
+  either, the ``<joint>.position`` entries of
   ``'observation'`` are used when ``observation_names`` has them, else the chunk's own first
   row (detached; the first row then contributes no velocity);
 - ``'obstacles/<type>/<field>'``: the sample's obstacle tensors (scene frame, m) from
@@ -100,6 +104,8 @@ class RobotCosts:
                           margins=margins, obstacles=self._obstacles(context))
 
     def _start(self, chunk, context) -> torch.Tensor:
+        if 'previous_command' in context:
+            return context['previous_command']
         if 'joint_position' in context:
             return context['joint_position']
         if self.position_columns is not None and 'observation' in context:

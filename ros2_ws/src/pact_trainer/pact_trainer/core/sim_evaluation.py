@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Sequence
 
 import numpy as np
+from pact_trainer.core.observation_history import observation_index, RowHistory
 import torch
 
 
@@ -80,21 +81,6 @@ def evaluation_seeds(first_seed: int, count: int) -> List[int]:
     return list(range(int(first_seed), int(first_seed) + int(count)))
 
 
-def observation_index(policy, environment_names: Sequence[str]):
-    """Return the env columns of the policy's observation names (None: policy has no names)."""
-    names = policy.config.observation_names
-    if not names:
-        if len(environment_names) != policy.config.obs_dim:
-            raise ValueError(f'the policy expects {policy.config.obs_dim} unnamed observations, '
-                             f'the task gives {len(environment_names)}')
-        return None
-    missing = [name for name in names if name not in environment_names]
-    if missing:
-        raise ValueError(f'the task has no observations named {missing[:4]} (it has '
-                         f'{list(environment_names)[:6]}...)')
-    return [list(environment_names).index(name) for name in names]
-
-
 class EpisodeNoise:
     """Initial sampling noise (N, H, D), one generator per episode (see the module docstring)."""
 
@@ -110,34 +96,16 @@ class EpisodeNoise:
                             for generator in self.generators]).to(self.device)
 
 
-class RowHistory:
-    """Batched observation history, one entry per executed row (see the module docstring)."""
-
-    def __init__(self, n_obs_steps: int, columns=None):
-        """Keep ``n_obs_steps`` entries of the env observation ``columns`` (None = all)."""
-        self.n_obs_steps, self.columns = n_obs_steps, columns
-        self.frames: List[np.ndarray] = []
-
-    def push(self, observations: np.ndarray) -> None:
-        """Add (N, O_env) observations (padding with them while the history is short)."""
-        observations = np.asarray(observations, dtype=np.float32)
-        if self.columns is not None:
-            observations = observations[:, self.columns]
-        if not self.frames:
-            self.frames = [observations] * self.n_obs_steps
-        self.frames = (self.frames + [observations])[-self.n_obs_steps:]
-
-    def condition(self, device) -> torch.Tensor:
-        """Return the flattened (N, n_obs_steps * O) history, oldest first."""
-        return torch.as_tensor(np.concatenate(self.frames, axis=1)).to(device)
-
-
 def evaluate_in_sim(policy, task: str, seeds: Sequence[int], noise_seed: int = 0,
-                    num_inference_steps: int = None, progress=None) -> EvaluationResult:
+                    num_inference_steps: int = None, progress=None,
+                    context_fn=None) -> EvaluationResult:
     """
     Run ``policy`` once per layout seed of ``task`` (all in one vectorised env) and judge it.
 
-    ``progress(done_chunks)`` is called after every chunk when given.
+    ``progress(done_chunks)`` is called after every chunk when given. ``context_fn(env)``, when
+    given, returns the cost context of the worlds as they are (scenes, joint positions) and is
+    passed to ``policy.sample(..., context=...)``: for policies that guide their sampling with
+    the constraint costs (the test-time guardrail baseline).
     """
     from pact_sim.core.vector_env import VectorEnv
     seeds = [int(seed) for seed in seeds]
@@ -148,8 +116,9 @@ def evaluate_in_sim(policy, task: str, seeds: Sequence[int], noise_seed: int = 0
     noise = EpisodeNoise(policy, seeds, noise_seed)
     chunks = 0
     while not env.done().all():
+        extra = {} if context_fn is None else {'context': context_fn(env)}
         chunk = policy.sample(history.condition(policy.device), num_steps=num_inference_steps,
-                              noise=noise.draw()).detach().cpu().numpy()
+                              noise=noise.draw(), **extra).detach().cpu().numpy()
         for row in range(policy.config.n_action_steps):  # one row at a time for the history
             observations, done, _ = env.step(chunk[:, row:row + 1], execute_rows=1)
             history.push(observations)

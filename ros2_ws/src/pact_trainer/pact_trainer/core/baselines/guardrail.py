@@ -11,7 +11,8 @@ inference is slower: that latency ratio is what the benchmark reports beside PAC
 
 ``GuardrailPolicy`` wraps a ``DiffusionPolicy`` and exposes the same ``sample`` signature, so
 any rollout source can run it; ``context_fn(observation) -> dict`` supplies the cost context
-(default: just the observation).
+(default: just the observation); a caller that knows more (e.g. the simulated worlds' scenes)
+passes ``context`` to ``sample`` directly.
 """
 
 from pact_policy.core import samplers
@@ -35,14 +36,20 @@ class GuardrailPolicy:
         return self.policy.device
 
     def sample(self, observation: torch.Tensor, sampler: str = None, num_steps: int = None,
-               generator: torch.Generator = None, noise: torch.Tensor = None) -> torch.Tensor:
-        """Return unnormalised guided chunks (B,H,D) for unnormalised observations (B,O)."""
+               generator: torch.Generator = None, noise: torch.Tensor = None,
+               context: dict = None) -> torch.Tensor:
+        """
+        Return unnormalised guided chunks (B,H,D) for unnormalised observations (B,O).
+
+        ``context`` (cost context rows, leading B) replaces ``context_fn(observation)``.
+        """
         policy = self.policy
         sampler = sampler or policy.config.default_sampler
         num_steps = num_steps or policy.config.num_inference_steps
         observation = observation.to(policy.device)
         condition = policy.normalize_observation(observation)
-        context = self.context_fn(observation)
+        context = dict(self.context_fn(observation) if context is None else context)
+        context.setdefault('observation', observation)
         shape = (condition.shape[0], policy.config.horizon, policy.config.action_dim)
         if noise is None:
             noise = torch.randn(shape, generator=generator, device=policy.device)
