@@ -27,6 +27,8 @@ RUN rosdep update --rosdistro jazzy \
  && rm -rf /var/lib/apt/lists/* \
  && make setup
 
+# Fast DDS profile for large messages (selected by FASTRTPS_DEFAULT_PROFILES_FILE, see compose.yaml)
+COPY docker/fastdds_large_messages.xml ./docker/
 COPY docker/entrypoint.sh /entrypoint.sh
 ENTRYPOINT ["/entrypoint.sh"]
 CMD ["bash"]

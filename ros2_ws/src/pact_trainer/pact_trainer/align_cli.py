@@ -21,6 +21,10 @@ joint position, joint velocity, workspace, grasp approach; ``core.robot_costs``)
 evaluates every sample against the layout of the world it came from (``VectorEnv.scenes()``);
 ``mcap`` uses the scene YAML ``--scene`` (default: no obstacles) and the joint positions found
 among the observations (``<joint>.position``).
+
+Several GPUs: ``torchrun --nproc_per_node=N -m pact_trainer.align_cli sim ...`` (same arguments,
+but ``--log-files`` for ``--logs``; one rank per GPU, rollouts per rank, gradients averaged,
+rank 0 writes; see core.distributed).
 """
 
 import argparse
@@ -33,6 +37,7 @@ from pact_constraints.core.robot_model import load_robot_model
 from pact_constraints.core.scene import load_scene_yaml, Scene
 from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
 from pact_trainer.core.alignment_loop import PactAligner, PactConfig
+from pact_trainer.core.distributed import DistributedTraining
 from pact_trainer.core.guidance import preset
 from pact_trainer.core.robot_costs import RobotCosts
 from pact_trainer.core.sources import ObservationReplaySource
@@ -66,7 +71,9 @@ def parse_arguments(argv=None) -> argparse.Namespace:
         mode.add_argument('--device', default='auto')
         mode.add_argument('--seed', type=int, default=0)
         if name == 'mcap':
-            mode.add_argument('--logs', nargs='+', required=True, help='MCAP files')
+            mode.add_argument('--logs', '--log-files', dest='logs', nargs='+', required=True,
+                              help='MCAP files (under torchrun write --log-files: torchrun '
+                                   'takes --logs for its own --logs-specs)')
             mode.add_argument('--scene', default='', help='scene YAML (default: empty)')
         else:
             mode.add_argument('--task', default='reach')
@@ -117,10 +124,13 @@ def build_robot_costs(policy, env=None, urdf: str = PANDA_URDF, srdf: str = PAND
                       observation_names=policy.config.observation_names)
 
 
-def build_aligner(arguments):
-    """Return (aligner, base version) for the parsed arguments."""
+def build_aligner(arguments, distributed: DistributedTraining = None):
+    """Return (aligner, base version) for the parsed arguments (one rank's under torchrun)."""
     device = arguments.device if arguments.device != 'auto' else (
         'cuda' if torch.cuda.is_available() else 'cpu')
+    seed = arguments.seed
+    if distributed is not None:  # torchrun: this rank's GPU, worlds and sampling noise
+        device, seed = distributed.device, distributed.rank_seed(arguments.seed)
     loaded = load_checkpoint(arguments.base)
     policy = loaded.policy.float().train()
     for parameter in policy.parameters():
@@ -130,7 +140,7 @@ def build_aligner(arguments):
         from pact_sim.core.vector_env import VectorEnv
         from pact_trainer.core.sim_source import VectorEnvSource
         env = VectorEnv(arguments.task, arguments.num_envs)
-        source = VectorEnvSource(env, seed=arguments.seed)     # resets every world
+        source = VectorEnvSource(env, seed=seed)     # resets every world
     else:
         source = ObservationReplaySource(observations_from_mcap(arguments.logs, policy))
     robot = build_robot_costs(policy, env, arguments.urdf, arguments.srdf,
@@ -146,7 +156,8 @@ def build_aligner(arguments):
                         guidance=preset(arguments.guidance_preset), jacobian=arguments.jacobian,
                         objective=arguments.method, seed=arguments.seed)
     aligner = PactAligner(policy, robot.cost_set(), source, config,
-                          state_dir=Path(arguments.out) / 'state', device=device)
+                          state_dir=Path(arguments.out) / 'state', device=device,
+                          distributed=distributed)
     return aligner, loaded.version or 'base'
 
 
@@ -154,12 +165,19 @@ def main(argv=None) -> int:
     """Run the alignment; return the process exit code."""
     arguments = parse_arguments(argv)
     out = Path(arguments.out)
-    aligner, base_version = build_aligner(arguments)
+    distributed = DistributedTraining.from_environment(arguments.device)  # None w/o torchrun
+    main_rank = distributed is None or distributed.is_main
+    aligner, base_version = build_aligner(arguments, distributed)
     resumed = aligner.try_resume()
+    if distributed is not None:
+        distributed.check_same(aligner.iteration, 'the iteration to resume from')
     progress = Progress(TextColumn('[bold]PACT[/] {task.description}'), BarColumn(),
-                        TextColumn('{task.completed}/{task.total}'), TimeElapsedColumn())
+                        TextColumn('{task.completed}/{task.total}'), TimeElapsedColumn(),
+                        disable=not main_rank)
 
     def on_iteration(record):
+        if not main_rank:
+            return  # with torchrun only rank 0 writes checkpoints and prints
         version = f'{base_version}-{arguments.method}{record["iteration"] + 1}'
         parent = (f'{base_version}-{arguments.method}{record["iteration"]}'
                   if record['iteration'] else base_version)
@@ -179,8 +197,11 @@ def main(argv=None) -> int:
         task = progress.add_task('resumed' if resumed else 'starting',
                                  total=arguments.iterations, completed=aligner.iteration)
         aligner.run(arguments.iterations, callback=on_iteration)
-    (out / 'iterations.jsonl').write_text(
-        (out / 'state' / 'iterations.jsonl').read_text())
+    if main_rank:
+        (out / 'iterations.jsonl').write_text(
+            (out / 'state' / 'iterations.jsonl').read_text())
+    if distributed is not None:
+        distributed.shutdown()
     return 0
 
 

@@ -105,14 +105,18 @@ class PactAligner:
 
     def __init__(self, policy, costs: CostSet, source, config: PactConfig,
                  curriculum: MarginCurriculum = None, state_dir: Path = None,
-                 device: str = None):
+                 device: str = None, distributed=None):
         self.device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
+        # multi-GPU hook: an optional core.distributed.DistributedTraining (torchrun)
+        self.distributed = distributed
         self.config = config
         self.base_costs = costs
         self.source = source
         self.curriculum = curriculum or MarginCurriculum(costs.margins, costs.margins)
         self.state_dir = Path(state_dir) if state_dir else None
         self.student = policy.to(self.device)
+        if distributed is not None:
+            distributed.broadcast_module(self.student)  # every rank starts from rank 0's
         self.accepted = frozen_copy(self.student)
         self.teacher_policy = frozen_copy(self.student)
         self.optimizer = torch.optim.Adam(self.student.parameters(), lr=config.learning_rate)
@@ -143,9 +147,11 @@ class PactAligner:
     def step(self) -> dict:
         """Run one iteration, checkpoint it, and return its log record."""
         started = time.monotonic()
-        generator = torch.Generator(device=self.device).manual_seed(
-            self.config.seed * 100003 + self.iteration)
-        cpu_generator = torch.Generator().manual_seed(self.config.seed * 100003 + self.iteration)
+        seed = self.config.seed * 100003 + self.iteration
+        if self.distributed is not None:
+            seed = self.distributed.rank_seed(seed)  # each rank its own rollouts
+        generator = torch.Generator(device=self.device).manual_seed(seed)
+        cpu_generator = torch.Generator().manual_seed(seed)
         self.student.eval()
         batch = self.source.collect(self.student, self.config.chunks_per_iteration, generator)
         self.counters['env_steps'] += batch.env_steps
@@ -169,14 +175,15 @@ class PactAligner:
         costs = self.costs
         with torch.no_grad():
             values = costs.values(batch.action.float(), batch.context)
-        candidate = RolloutStatistics.from_costs(values, costs.weights)
+        candidate = self._statistics(values, costs.weights)
         record = {'stage': self.curriculum.stage, 'margins': self.curriculum.margins(),
                   'candidate': candidate.to_dict(),
                   'constraints': per_constraint(costs.names, values),
                   'rolled_back': False, 'gate_reason': ''}
         if self.candidate_is_new:
             worse, reason = self.config.gate.worse_on_same_states(
-                values, self._accepted_values(batch, costs, generator), costs.weights)
+                values, self._accepted_values(batch, costs, generator), costs.weights,
+                self._statistics)
             if worse:
                 self.student.load_state_dict(self.accepted.state_dict())
                 self.step_scale *= 0.5
@@ -196,6 +203,12 @@ class PactAligner:
                                           generator=generator).cpu()
             self.counters['denoiser_calls'] += len(batch) * sampler_calls(self.accepted)
             return costs.values(chunks.float(), batch.context)
+
+    def _statistics(self, values: torch.Tensor, weights: torch.Tensor) -> RolloutStatistics:
+        """Return the gate/curriculum statistics of costs (N, K): over all ranks if distributed."""
+        if self.distributed is not None:
+            return self.distributed.rollout_statistics(values, weights)
+        return RolloutStatistics.from_costs(values, weights)
 
     # --- distillation with the KL trust region --------------------------------------------
 
@@ -221,10 +234,14 @@ class PactAligner:
                     loss, info = distillation_loss(self.student, teacher, minibatch, generator)
                 self.optimizer.zero_grad()
                 loss.backward()
+                if self.distributed is not None:
+                    self.distributed.average_gradients(self.student)
                 self.optimizer.step()
                 losses.append(float(loss.detach()))
                 self.counters['denoiser_calls'] += info['denoiser_calls']
             kl = kl_proxy(self.student, self.accepted, fresh_batch, generator)
+            if self.distributed is not None:
+                kl = self.distributed.mean(kl)  # the same early stop on every rank
             self.counters['denoiser_calls'] += 2 * len(fresh)
             if kl > self.config.kl_bound:
                 break
@@ -269,8 +286,9 @@ class PactAligner:
 
     def save(self) -> None:
         """Write the checkpoint and append the last record to the JSONL log (if state_dir)."""
-        if self.state_dir is None:
-            return
+        if self.state_dir is None or (self.distributed is not None
+                                      and not self.distributed.is_main):
+            return  # with torchrun only rank 0 writes
         self.state_dir.mkdir(parents=True, exist_ok=True)
         atomic_torch_save(self.state_dict(), self.state_dir / CHECKPOINT_NAME)
         with open(self.state_dir / LOG_NAME, 'w') as log:

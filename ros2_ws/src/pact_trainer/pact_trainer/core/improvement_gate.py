@@ -81,18 +81,26 @@ class ImprovementGate:
         return False, ''
 
     def worse_on_same_states(self, candidate: torch.Tensor, accepted: torch.Tensor,
-                             weights: torch.Tensor):
-        """Return (is_worse, reason) from per-term costs (N, K) of both policies on N states."""
+                             weights: torch.Tensor, summarize=None):
+        """
+        Return (is_worse, reason) from per-term costs (N, K) of both policies on N states.
+
+        ``summarize(values (N, 1), weights (1,)) -> RolloutStatistics`` reduces a column to its
+        mean (``mean_cost``), variance and count (default ``RolloutStatistics.from_costs``;
+        the distributed trainer passes one that reduces over every rank's states).
+        """
+        summarize = summarize or RolloutStatistics.from_costs
         candidate, accepted = candidate.detach().double(), accepted.detach().double()
         weights = weights.to(candidate)
         tests = (('violation rate', (candidate > 0).any(-1).double(),
                   (accepted > 0).any(-1).double(), self.rate_slack),
                  ('mean cost', candidate @ weights, accepted @ weights, self.cost_slack))
+        one = torch.ones(1, dtype=candidate.dtype)
         for name, new, old, slack in tests:
-            difference = new - old
-            error = (float(difference.std(unbiased=True)) / math.sqrt(len(difference))
-                     if len(difference) > 1 else 0.0)
-            if float(difference.mean()) > self.z * error + slack:
-                return True, (f'{name} rose {float(old.mean()):.4g} -> {float(new.mean()):.4g} '
+            difference = summarize((new - old)[:, None], one)
+            error = math.sqrt(difference.cost_variance / difference.count)
+            if difference.mean_cost > self.z * error + slack:
+                before = summarize(old[:, None], one).mean_cost
+                return True, (f'{name} rose {before:.4g} -> {before + difference.mean_cost:.4g} '
                               f'on the same states (> {self.z} s.e.)')
         return False, ''

@@ -1,0 +1,92 @@
+# Copyright 2026 The PACT-ROS Authors
+# SPDX-License-Identifier: Apache-2.0
+"""
+Keep a running sim node busy: start episode after episode, as ``make demo`` does.
+
+    python -m pact_trainer.episode_driver [--params-file config/demo/mujoco_demo.yaml]
+
+For graphs started by something else than ``make demo`` (docker compose's ``sim`` profile, a
+launch file): the sim node runs one episode and then waits for ``/sim_node/reset_episode``. This
+node waits until the policy node is ACTIVE, then asks for layout seed ``train_first_seed`` of the
+overlay's ``mujoco_demo`` section and for the next seed whenever an episode ends on its time
+limit, printing every PACT iteration and hot swap. It runs until Ctrl-C or SIGTERM.
+"""
+
+import argparse
+from pathlib import Path
+import signal
+import sys
+
+from pact_msgs.msg import PolicyStatus
+from pact_trainer.core.demo_settings import load_settings
+from pact_trainer.demo_graph import DemoDriver
+import rclpy
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rich.console import Console
+
+DEFAULT_OVERLAY = Path('config/demo/mujoco_demo.yaml')
+
+
+def parse_arguments(argv=None) -> argparse.Namespace:
+    """Return the parsed command line."""
+    parser = argparse.ArgumentParser(prog='episode_driver', description=__doc__.split('\n')[1])
+    parser.add_argument('--params-file', type=Path, default=DEFAULT_OVERLAY,
+                        help='overlay whose mujoco_demo section gives train_first_seed')
+    parser.add_argument('--first-seed', type=int, default=None,
+                        help='layout seed of the first episode (overrides the overlay)')
+    return parser.parse_args(argv)
+
+
+def first_seed(arguments: argparse.Namespace) -> int:
+    """Return the seed of the first episode (flag, else the overlay's ``train_first_seed``)."""
+    if arguments.first_seed is not None:
+        return arguments.first_seed
+    return load_settings(arguments.params_file).train_first_seed
+
+
+def drive(driver: DemoDriver, executor) -> None:
+    """Spin until the policy node is active, then start episodes forever."""
+    progress = driver.progress
+    while not (progress.policy_state == PolicyStatus.STATE_ACTIVE and progress.active_version):
+        executor.spin_once(timeout_sec=0.1)
+    driver.log(f'policy node active with {progress.active_version!r}; episodes start at seed '
+               f'{progress.next_seed}')
+    driver.running = True
+    driver.start_next_episode()
+    while True:
+        executor.spin_once(timeout_sec=0.1)
+        if progress.reset_errors:
+            driver.log(f'reset_episode failed: {progress.reset_errors.pop()}; retrying')
+            driver.start_next_episode()
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt(f'signal {signum}')
+
+
+def main(argv=None) -> int:
+    """Entry point (see the module docstring); return 0 on Ctrl-C/SIGTERM, 1 on bad input."""
+    arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
+    try:
+        seed = first_seed(arguments)
+    except ValueError as error:
+        print(f'episode_driver: {error}', file=sys.stderr)
+        return 1
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    rclpy.init(args=[])
+    driver = DemoDriver(seed, log=Console().print)
+    executor = SingleThreadedExecutor()
+    executor.add_node(driver)
+    try:
+        drive(driver, executor)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        executor.shutdown()
+        driver.destroy_node()
+        rclpy.try_shutdown()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
