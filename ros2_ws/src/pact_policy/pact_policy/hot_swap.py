@@ -59,8 +59,10 @@ class HotSwapMixin:
                                       self.last_observation, self.params.device,
                                       self.params.max_model_bytes,
                                       self.params.sampler or None,
-                                      self.params.num_inference_steps or None)
-        for field in ('action_names', 'observation_names', 'action_dt', 'n_action_steps'):
+                                      self.params.num_inference_steps or None,
+                                      self.last_image)
+        for field in ('action_names', 'observation_names', 'action_dt', 'n_action_steps',
+                      'camera_name', 'image_center_crop', 'image_mean', 'image_std'):
             if getattr(candidate.policy.config, field) != getattr(self.config, field):
                 raise TransferError(f'model {announcement.version!r}: {field} differs from the '
                                     'running model')
