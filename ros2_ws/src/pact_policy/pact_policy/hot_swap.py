@@ -17,7 +17,7 @@ import time
 
 from pact_msgs.msg import ModelAnnouncement
 from pact_policy.core.model_transfer import (
-    Announcement, check_announcement, prepare_candidate, TransferError)
+    Announcement, check_announcement, check_swap_compatible, prepare_candidate, TransferError)
 
 
 class HotSwapMixin:
@@ -61,11 +61,7 @@ class HotSwapMixin:
                                       self.params.sampler or None,
                                       self.params.num_inference_steps or None,
                                       self.last_image)
-        for field in ('action_names', 'observation_names', 'action_dt', 'n_action_steps',
-                      'camera_name', 'image_center_crop', 'image_mean', 'image_std'):
-            if getattr(candidate.policy.config, field) != getattr(self.config, field):
-                raise TransferError(f'model {announcement.version!r}: {field} differs from the '
-                                    'running model')
+        check_swap_compatible(candidate.policy.config, self.config, announcement.version)
         self.slots.stage(candidate)
         self.get_logger().info(
             f'model {announcement.version!r} verified and staged ({len(data)} bytes; fetch '

@@ -17,7 +17,7 @@ from pact_policy.core.checkpoint import (
     checkpoint_bytes, CheckpointError, load_checkpoint, read_description, save_checkpoint)
 from pact_policy.core.image_preprocessing import ImagePreprocessor
 from pact_policy.core.model_transfer import (
-    Announcement, check_announcement, smoke_test, TransferError)
+    Announcement, check_announcement, check_swap_compatible, smoke_test, TransferError)
 from pact_policy.core.normalizer import Normalizer
 from pact_policy.core.policy import DiffusionPolicy
 from pact_policy.core.policy_config import IMAGE_FIELDS, PolicyConfig
@@ -154,6 +154,17 @@ def test_mismatched_image_configuration_is_rejected_by_name():
     with pytest.raises(TransferError, match="image encoder: 'image32c-cnn8-8-f8' vs "
                                             "'image16c-cnn8-8-f8'"):
         check_announcement(announcement, random_image_policy().config.architecture_id, 100)
+
+
+def test_hot_swap_refuses_another_camera_or_colour_normalisation():
+    running = image_config()
+    check_swap_compatible(image_config(), running, 'v2')
+    with pytest.raises(TransferError, match="camera_name differs .*'side' vs 'front'"):
+        check_swap_compatible(image_config(camera_name='side'), running, 'v2')
+    with pytest.raises(TransferError, match='image_std differs'):
+        check_swap_compatible(image_config(image_std=[0.5, 0.5, 0.5]), running, 'v2')
+    with pytest.raises(TransferError, match='action_dt differs'):
+        check_swap_compatible(image_config(action_dt=0.2), running, 'v2')
 
 
 def _edit_config(data: bytes, edit) -> bytes:

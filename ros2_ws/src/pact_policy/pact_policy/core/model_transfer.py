@@ -33,6 +33,10 @@ from pact_policy.core.policy_config import architecture_difference
 import torch
 
 MAX_CHUNK_BYTES = 4 * 1024 * 1024
+# Config fields outside the architecture id that a swapped-in model must share with the running
+# one (joint/observation meaning, timing, and the camera and its colour normalisation).
+SWAP_INVARIANT_FIELDS = ('action_names', 'observation_names', 'action_dt', 'n_action_steps',
+                         'camera_name', 'image_center_crop', 'image_mean', 'image_std')
 SHA256_PATTERN = re.compile(r'^[0-9a-f]{64}$')
 
 
@@ -177,6 +181,15 @@ def prepare_candidate(data: bytes, announcement: Announcement, expected_architec
     candidate.metadata['version'] = announcement.version
     smoke_test(candidate.policy, last_observation, sampler, num_steps, last_image)
     return candidate
+
+
+def check_swap_compatible(candidate_config, running_config, version: str):
+    """Raise TransferError naming the first ``SWAP_INVARIANT_FIELDS`` entry that differs."""
+    for name in SWAP_INVARIANT_FIELDS:
+        if getattr(candidate_config, name) != getattr(running_config, name):
+            raise TransferError(f'model {version!r}: {name} differs from the running model '
+                                f'({getattr(candidate_config, name)!r} vs '
+                                f'{getattr(running_config, name)!r})')
 
 
 def smoke_test(policy, observation, sampler: str = None, num_steps: int = None, image=None):
