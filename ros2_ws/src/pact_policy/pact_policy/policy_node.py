@@ -13,8 +13,8 @@ s) the executor thread snapshots the history and hands it to the inference worke
 samples a chunk, makes it safe (``core.command_safety``) and publishes it with a PolicyStep.
 Stale joint states (or camera images, for a model with a camera: ``camera_input``), a missing
 robot description or a latched e-stop make the node publish a one-point hold at the measured
-position instead. All decisions live in ROS-free ``core``
-modules; this file only converts messages, holds parameters and schedules work.
+position instead. All decisions live in ROS-free ``core`` modules; this file only converts
+messages, holds parameters and schedules work.
 """
 
 import collections
