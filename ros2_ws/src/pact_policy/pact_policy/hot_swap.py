@@ -17,7 +17,7 @@ import time
 
 from pact_msgs.msg import ModelAnnouncement
 from pact_policy.core.model_transfer import (
-    Announcement, check_announcement, prepare_candidate, TransferError)
+    Announcement, check_announcement, check_swap_compatible, prepare_candidate, TransferError)
 
 
 class HotSwapMixin:
@@ -59,11 +59,9 @@ class HotSwapMixin:
                                       self.last_observation, self.params.device,
                                       self.params.max_model_bytes,
                                       self.params.sampler or None,
-                                      self.params.num_inference_steps or None)
-        for field in ('action_names', 'observation_names', 'action_dt', 'n_action_steps'):
-            if getattr(candidate.policy.config, field) != getattr(self.config, field):
-                raise TransferError(f'model {announcement.version!r}: {field} differs from the '
-                                    'running model')
+                                      self.params.num_inference_steps or None,
+                                      self.last_image)
+        check_swap_compatible(candidate.policy.config, self.config, announcement.version)
         self.slots.stage(candidate)
         self.get_logger().info(
             f'model {announcement.version!r} verified and staged ({len(data)} bytes; fetch '

@@ -11,18 +11,22 @@ Every ``action_dt`` s the node appends the current observation to the history, s
 has the spacing the policy was trained with. Every control tick (``n_action_steps * action_dt``
 s) the executor thread snapshots the history and hands it to the inference worker; the worker
 samples a chunk, makes it safe (``core.command_safety``) and publishes it with a PolicyStep.
-Stale joint states, a missing robot description or a latched e-stop make the node publish a
-one-point hold at the measured position instead. All decisions live in ROS-free ``core``
-modules; this file only converts messages, holds parameters and schedules work.
+Stale joint states (or camera images, for a model with a camera: ``camera_input``), a missing
+robot description or a latched e-stop make the node publish a one-point hold at the measured
+position instead. All decisions live in ROS-free ``core`` modules; this file only converts
+messages, holds parameters and schedules work.
 """
 
 import collections
 import queue
 import threading
 import time
+from typing import NamedTuple
 
+import numpy as np
 from pact_msgs.msg import ModelAnnouncement, PolicyStatus, PolicyStep, Scene
 from pact_msgs.srv import ActivateModel, ResetEStop, RollbackModel
+from pact_policy.camera_input import CameraInputMixin
 from pact_policy.core.checkpoint import load_checkpoint
 from pact_policy.core.command_safety import ChunkRejected, make_safe_command, SafetyLimits
 from pact_policy.core.model_transfer import (
@@ -39,7 +43,7 @@ from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
 from rclpy.qos import (DurabilityPolicy, qos_profile_sensor_data, QoSProfile,
                        ReliabilityPolicy)
-from sensor_msgs.msg import JointState
+from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Bool, Float64MultiArray, String
 import torch
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
@@ -49,7 +53,16 @@ LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
 COMMANDS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 
 
-class PolicyNode(HotSwapMixin, LifecycleNode):
+class TickInput(NamedTuple):
+    """What one inference needs: history (O,), measured positions, camera frame if any."""
+
+    observation: np.ndarray
+    measured: list
+    image: np.ndarray = None  # preprocessed (3, S, S) float32
+    image_message: Image = None
+
+
+class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
     """The deployment-side policy runner; see the module docstring."""
 
     def __init__(self):
@@ -58,7 +71,7 @@ class PolicyNode(HotSwapMixin, LifecycleNode):
         self._lock = threading.RLock()
         self.slots = ModelSlots()
         self.estop = EStopLatch()
-        self.watchdog = InputWatchdog({'joint_states': self.params.input_timeout_s})
+        self.watchdog = InputWatchdog(self._watchdog_timeouts())
         self.latency = LatencyWindow()
         self.positions, self.velocities, self.scene_poses = {}, {}, {}
         self.scene_version = 0
@@ -96,6 +109,7 @@ class PolicyNode(HotSwapMixin, LifecycleNode):
         self.create_subscription(Bool, '~/estop', self._on_estop, LATCHED)
         self.create_subscription(ModelAnnouncement, p.model_announcement_topic,
                                  self._on_announcement, LATCHED)
+        self._create_camera_subscription()
         self.create_service(ResetEStop, '~/reset_estop', self._on_reset_estop)
         self.create_service(RollbackModel, '~/rollback_model', self._on_rollback)
         self.create_service(ActivateModel, '~/activate_model', self._on_activate_model)
@@ -127,6 +141,9 @@ class PolicyNode(HotSwapMixin, LifecycleNode):
         try:
             loaded = load_checkpoint(self.params.model_path, device=self.params.device)
             self.config = loaded.policy.config
+            camera_error = self._configure_camera(self.config)
+            if camera_error:
+                raise ValueError(camera_error)
             smoke_test(loaded.policy, None, self.params.sampler or None,
                        self.params.num_inference_steps or None)
         except (ValueError, OSError, TransferError) as error:
@@ -283,8 +300,9 @@ class PolicyNode(HotSwapMixin, LifecycleNode):
             if not self.active:
                 return
             try:
-                if self.watchdog.stale_inputs(time.monotonic()):
-                    raise ObservationError('joint states are stale')
+                stale = self.watchdog.stale_inputs(time.monotonic())
+                if stale:
+                    raise ObservationError(f'stale input: {", ".join(stale)}')
                 if self.builder is None:
                     self.builder = ObservationBuilder(self.config.observation_names or [],
                                                       self.robot, self.params.tool_frame)
@@ -293,6 +311,7 @@ class PolicyNode(HotSwapMixin, LifecycleNode):
                     raise ObservationError(f'observation has {vector.shape[0]} entries, model '
                                            f'expects {self.config.obs_dim} (set '
                                            'observation_names)')
+                self._sample_image()
             except (ObservationError, URDFError) as error:
                 self.observation_error = f'observation unavailable: {error}'
                 self.history.clear()  # never mix entries from before a gap into the history
@@ -301,7 +320,7 @@ class PolicyNode(HotSwapMixin, LifecycleNode):
             self.history.push(vector)
 
     def _observe(self):
-        """Return (history, measured positions) for the tick, or None with state_message set."""
+        """Return the ``TickInput`` of this tick, or None with state_message set."""
         if self.observation_error or not self.history.frames:
             self.state_message = self.observation_error or 'no observation yet'
             return None
@@ -311,31 +330,36 @@ class PolicyNode(HotSwapMixin, LifecycleNode):
             self.state_message = f'joint {error} missing from the joint states'
             return None
         self.last_observation = self.history.flat()
-        return self.last_observation, measured
+        if self.image_preprocessor is None:
+            return TickInput(self.last_observation, measured)
+        self.last_image = self.current_image
+        return TickInput(self.last_observation, measured, self.current_image,
+                         self.current_image_message)
 
     def _inference_loop(self):
         while True:
-            observation, measured = self._jobs.get()
+            tick = self._jobs.get()
             try:
                 with self._inference_lock:
-                    self._infer_and_publish(observation, measured)
+                    self._infer_and_publish(tick)
             except Exception as error:  # noqa: B902 — the worker must survive anything
                 self.get_logger().error(f'inference failed: {error}')
                 self._publish_hold()
             finally:
                 self._busy.clear()
 
-    def _infer_and_publish(self, observation, measured):
+    def _infer_and_publish(self, tick: TickInput):
         self._swap_now()  # a chunk boundary: the previous chunk is out, the next not started
         loaded = self.slots.active
+        image = None if tick.image is None else torch.as_tensor(tick.image)[None]
         start = time.perf_counter()
         chunk = loaded.policy.sample(
-            torch.as_tensor(observation).reshape(1, -1), self.params.sampler or None,
-            self.params.num_inference_steps or None)[0].cpu().numpy()
+            torch.as_tensor(tick.observation).reshape(1, -1), self.params.sampler or None,
+            self.params.num_inference_steps or None, image=image)[0].cpu().numpy()
         latency = time.perf_counter() - start
         self.latency.add(latency)
         try:
-            command = make_safe_command(chunk, measured, self.limits, self.config.action_dt,
+            command = make_safe_command(chunk, tick.measured, self.limits, self.config.action_dt,
                                         self.config.horizon, self.config.n_action_steps)
         except ChunkRejected as error:
             self._publish_hold()
@@ -346,7 +370,7 @@ class PolicyNode(HotSwapMixin, LifecycleNode):
                 return  # the world changed while we were thinking: never send stale intent
             self._publish_rows(command.rows)
             self._set_state(PolicyStatus.STATE_ACTIVE, '')
-        self._publish_step(loaded.version, observation, chunk, command.rows, latency)
+        self._publish_step(loaded.version, tick, chunk, command.rows, latency)
 
     # --- outputs ------------------------------------------------------------------------------
 
@@ -383,7 +407,7 @@ class PolicyNode(HotSwapMixin, LifecycleNode):
             measured = [[self.positions[name] for name in names]]
             self._publish_rows(measured, hold=True)
 
-    def _publish_step(self, version, observation, chunk, rows, latency):
+    def _publish_step(self, version, tick: TickInput, chunk, rows, latency):
         step = PolicyStep(episode_id=self.params.episode_id, step_index=self.step_index,
                           model_version=version, action_horizon=chunk.shape[0],
                           action_dim=chunk.shape[1], action_names=list(self.action_names),
@@ -393,7 +417,9 @@ class PolicyNode(HotSwapMixin, LifecycleNode):
         step.header.frame_id = self.params.frame_id
         step.observation_names = history_names(self.config.observation_names,
                                                self.config.n_obs_steps, self.config.obs_dim)
-        step.observation = [float(v) for v in observation]
+        step.observation = [float(v) for v in tick.observation]
+        if tick.image_message is not None:
+            step.has_image, step.image = True, tick.image_message
         step.action_chunk = [float(v) for v in chunk.reshape(-1)]
         step.command = [float(v) for v in rows.reshape(-1)]
         if self.constraint_state is not None:

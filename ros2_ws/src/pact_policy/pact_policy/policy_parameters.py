@@ -23,6 +23,7 @@ class PolicyParameters:
     joint_states_topic: str
     robot_description_topic: str
     scene_topic: str
+    camera_topic: str
     model_announcement_topic: str
     output_mode: str
     trajectory_topic: str
@@ -31,6 +32,7 @@ class PolicyParameters:
     prismatic_limit_margin: float
     velocity_scale: float
     input_timeout_s: float
+    camera_timeout_s: float
     status_rate_hz: float
     transfer_timeout_s: float
     max_model_bytes: int
@@ -57,6 +59,8 @@ PARAMETERS = {
     'joint_states_topic': ('/joint_states', _STRING, 'sensor_msgs/JointState input'),
     'robot_description_topic': ('/robot_description', _STRING, 'latched URDF (std_msgs/String)'),
     'scene_topic': ('/scene', _STRING, 'latched pact_msgs/Scene input'),
+    'camera_topic': ('', _STRING, 'sensor_msgs/Image (rgb8/bgr8) input of a model with a '
+                     "camera; '' = none. Required exactly when the model has an image encoder"),
     'model_announcement_topic': ('/model_announcement', _STRING,
                                  'latched pact_msgs/ModelAnnouncement input'),
     'output_mode': ('trajectory', _STRING, "'trajectory' (JointTrajectory) or 'forward'"),
@@ -69,6 +73,7 @@ PARAMETERS = {
                                'distance kept from prismatic joint limits (m)'),
     'velocity_scale': (0.5, _DOUBLE, 'fraction of URDF velocity limits allowed, (0, 1]'),
     'input_timeout_s': (0.5, _DOUBLE, 'joint states older than this (s) make the node hold'),
+    'camera_timeout_s': (0.5, _DOUBLE, 'camera images older than this (s) make the node hold'),
     'status_rate_hz': (2.0, _DOUBLE, 'PolicyStatus publication rate (Hz)'),
     'transfer_timeout_s': (5.0, _DOUBLE, 'timeout of one GetModelChunk call (s)'),
     'max_model_bytes': (512 * 1024 * 1024, _INT, 'largest model archive accepted (bytes)'),
@@ -96,6 +101,8 @@ def declare_policy_parameters(node) -> PolicyParameters:
     if values['output_mode'] not in ('trajectory', 'forward'):
         raise ValueError(f"output_mode must be 'trajectory' or 'forward', "
                          f"got {values['output_mode']!r}")
+    if not values['camera_timeout_s'] > 0.0:
+        raise ValueError(f"camera_timeout_s must be > 0 s, got {values['camera_timeout_s']}")
     if not 0.0 < values['velocity_scale'] <= 1.0 or values['limit_margin'] < 0.0:
         raise ValueError('velocity_scale must be in (0, 1] and limit_margin >= 0')
     return PolicyParameters(**values)

@@ -8,7 +8,8 @@ One checkpoint = one archive (bytes or a ``.pact`` file): an uncompressed ZIP ho
 - ``policy.json``: ``{"format": "pact-policy-checkpoint/1", "architecture_id": str,
   "config": PolicyConfig.to_dict(), "normalizers": {"action": {...}, "observation": {...}},
   "weights_sha256": hex, "metadata": {"version": str, "parent_version": str, ...}}``
-- ``weights.safetensors``: the denoiser's ``state_dict`` (float tensors, no pickle).
+- ``weights.safetensors``: the policy's ``state_dict`` (float tensors, no pickle): the
+  denoiser, plus the image encoder (``image_encoder.*``) when the config names a camera.
 
 The archive is byte-for-byte deterministic for given weights and metadata, so its SHA-256
 (announced by the trainer) identifies it. Loading never executes code from the archive and
@@ -29,7 +30,7 @@ import zipfile
 
 from pact_policy.core.normalizer import Normalizer
 from pact_policy.core.policy import DiffusionPolicy
-from pact_policy.core.policy_config import PolicyConfig
+from pact_policy.core.policy_config import architecture_difference, PolicyConfig
 from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
@@ -183,10 +184,12 @@ def _parse_config(description: dict, expected_architecture_id: str) -> PolicyCon
     stored = description.get('architecture_id')
     if stored != config.architecture_id:
         raise CheckpointError(f'architecture id {stored!r} does not match its config '
-                              f'({config.architecture_id!r})')
+                              f'({config.architecture_id!r}; differs in '
+                              f'{architecture_difference(str(stored), config.architecture_id)})')
     if expected_architecture_id is not None and stored != expected_architecture_id:
         raise CheckpointError(f'architecture mismatch: checkpoint {stored!r}, running policy '
-                              f'{expected_architecture_id!r}')
+                              f'{expected_architecture_id!r} (differs in '
+                              f'{architecture_difference(stored, expected_architecture_id)})')
     return config
 
 

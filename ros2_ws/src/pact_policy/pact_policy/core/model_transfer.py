@@ -28,9 +28,15 @@ import threading
 import urllib.parse
 
 from pact_policy.core.checkpoint import CheckpointError, load_checkpoint, LoadedCheckpoint
+from pact_policy.core.image_preprocessing import ImagePreprocessor
+from pact_policy.core.policy_config import architecture_difference
 import torch
 
 MAX_CHUNK_BYTES = 4 * 1024 * 1024
+# Config fields outside the architecture id that a swapped-in model must share with the running
+# one (joint/observation meaning, timing, and the camera and its colour normalisation).
+SWAP_INVARIANT_FIELDS = ('action_names', 'observation_names', 'action_dt', 'n_action_steps',
+                         'camera_name', 'image_center_crop', 'image_mean', 'image_std')
 SHA256_PATTERN = re.compile(r'^[0-9a-f]{64}$')
 
 
@@ -58,7 +64,9 @@ def check_announcement(announcement: Announcement, expected_architecture_id: str
     if announcement.architecture_id != expected_architecture_id:
         raise TransferError(f'model {announcement.version!r}: architecture '
                             f'{announcement.architecture_id!r} does not match the running '
-                            f'{expected_architecture_id!r}')
+                            f'{expected_architecture_id!r} (differs in '
+                            + architecture_difference(announcement.architecture_id,
+                                                      expected_architecture_id) + ')')
     if not 0 < announcement.size_bytes <= max_bytes:
         raise TransferError(f'model {announcement.version!r}: size {announcement.size_bytes} '
                             f'bytes outside (0, {max_bytes}]')
@@ -153,12 +161,14 @@ class ChunkAssembler:
 
 def prepare_candidate(data: bytes, announcement: Announcement, expected_architecture_id: str,
                       last_observation, device='cpu', max_bytes: int = 1 << 30,
-                      sampler: str = None, num_steps: int = None) -> LoadedCheckpoint:
+                      sampler: str = None, num_steps: int = None,
+                      last_image=None) -> LoadedCheckpoint:
     """
     Load and smoke-test an archive; return the candidate or raise TransferError.
 
     ``data`` must already have passed ``verify_bytes`` (size and SHA-256 of the announcement);
     the archive's internal weights digest is still checked by ``load_checkpoint``.
+    ``last_image`` is the preprocessed (3, S, S) frame of the last observation (camera models).
     """
     try:
         candidate = load_checkpoint(data, expected_architecture_id, device,
@@ -169,12 +179,26 @@ def prepare_candidate(data: bytes, announcement: Announcement, expected_architec
         raise TransferError(f'model {announcement.version!r}: archive says version '
                             f'{candidate.version!r}')
     candidate.metadata['version'] = announcement.version
-    smoke_test(candidate.policy, last_observation, sampler, num_steps)
+    smoke_test(candidate.policy, last_observation, sampler, num_steps, last_image)
     return candidate
 
 
-def smoke_test(policy, observation, sampler: str = None, num_steps: int = None):
-    """Raise TransferError unless one sample on ``observation`` (O,) is finite and shaped."""
+def check_swap_compatible(candidate_config, running_config, version: str):
+    """Raise TransferError naming the first ``SWAP_INVARIANT_FIELDS`` entry that differs."""
+    for name in SWAP_INVARIANT_FIELDS:
+        if getattr(candidate_config, name) != getattr(running_config, name):
+            raise TransferError(f'model {version!r}: {name} differs from the running model '
+                                f'({getattr(candidate_config, name)!r} vs '
+                                f'{getattr(running_config, name)!r})')
+
+
+def smoke_test(policy, observation, sampler: str = None, num_steps: int = None, image=None):
+    """
+    Raise TransferError unless one sample on ``observation`` (O,) is finite and shaped.
+
+    A policy with a camera also gets ``image`` (preprocessed (3, S, S)), or a mid-grey frame
+    when none is known yet.
+    """
     config = policy.config
     if observation is None:
         observation = torch.zeros(config.condition_dim)
@@ -182,8 +206,18 @@ def smoke_test(policy, observation, sampler: str = None, num_steps: int = None):
     if observation.shape[1] != config.condition_dim:
         raise TransferError(f'smoke test: observation has {observation.shape[1]} entries, '
                             f'the model expects {config.condition_dim}')
+    if config.uses_image:
+        if image is None:
+            image = ImagePreprocessor.from_config(config).blank()
+        image = torch.as_tensor(image, dtype=torch.float32, device=policy.device)
+        image = image[None] if image.dim() == 3 else image
+    else:
+        image = None
     generator = torch.Generator(device=policy.device).manual_seed(0)
-    chunk = policy.sample(observation, sampler, num_steps, generator)
+    try:
+        chunk = policy.sample(observation, sampler, num_steps, generator, image=image)
+    except ValueError as error:
+        raise TransferError(f'smoke test: {error}') from error
     if tuple(chunk.shape) != (1, config.horizon, config.action_dim):
         raise TransferError(f'smoke test: chunk shape {tuple(chunk.shape)}')
     if not bool(torch.isfinite(chunk).all()):

@@ -16,16 +16,20 @@ In both cases a_t = α_t a_0 + σ_t ε on NORMALISED actions. Shapes (B batch, H
 D action_dim, O = n_obs_steps * obs_dim):
 
 ====================================  =====================================================
-``predict(noisy, timestep, obs)``     noisy (B,H,D) normalised, timestep (B,), obs (B,O)
-                                      normalised → ε̂ or v̂ (B,H,D). Differentiable.
+``predict(noisy, timestep, obs,``     noisy (B,H,D) normalised, timestep (B,), obs (B,O)
+``image=None)``                       normalised → ε̂ or v̂ (B,H,D). Differentiable.
+``encode_condition(obs, image)``      → the denoiser's conditioning (B, C) (obs ⊕ image features)
+``predict_conditioned(noisy,``        ``predict`` on a precomputed ``encode_condition`` output
+``timestep, conditioning)``           (samplers encode the image once per chunk, not per step)
 ``noise_levels(timestep)``            → ``NoiseLevels(alpha, sigma, beta)`` each (B,)
                                       (β for flow = SNR-matched VP β on a T-step grid).
 ``add_noise(clean, noise, timestep)`` → a_t (B,H,D)
 ``training_target(clean, noise)``     → ε (epsilon) or ε - a_0 (velocity), (B,H,D)
 ``sample_timesteps(B, generator)``    → training timesteps (B,) of the right kind
-``loss(action, obs, generator)``      unnormalised action (B,H,D) and obs (B,O) → scalar
+``loss(action, obs, generator,``      unnormalised action (B,H,D) and obs (B,O) → scalar
+``image=None)``
 ``sample(obs, sampler, num_steps,``   unnormalised obs (B,O) → unnormalised chunk (B,H,D)
-``generator, noise)``                 (no grad; ``generator`` on the policy's device)
+``generator, noise, image=None)``     (no grad; ``generator`` on the policy's device)
 ``normalize_action`` / ``unnormalize_action``            (..., D) ↔ (..., D)
 ``normalize_observation`` / ``unnormalize_observation``  (B, O) or (B, n_obs, obs_dim)
 ====================================  =====================================================
@@ -33,13 +37,19 @@ D action_dim, O = n_obs_steps * obs_dim):
 Units: actions/observations unnormalised are SI (rad, m, rad/s) as named in
 ``config.action_names`` / ``config.observation_names``. The observation history is flattened
 oldest-first; the controller executes ``chunk[:, :config.n_action_steps]``.
+
+Image input (only when ``config.uses_image``): ``image`` is the latest camera frame, already
+preprocessed by ``core.image_preprocessing.ImagePreprocessor`` to float (B, 3, S, S); the
+policy's ``image_encoder`` (trained end to end with the denoiser, saved in the same safetensors)
+turns it into ``config.image_feature_dim`` features appended to the observation history. A
+policy with a camera refuses to run without an image and vice versa (ValueError naming it).
 """
 
 from dataclasses import dataclass
 
 from pact_policy.core import samplers
 from pact_policy.core.flow_matching import FlowInterpolant
-from pact_policy.core.models import ConditionalUnet1D, MLPDenoiser
+from pact_policy.core.models import ConditionalUnet1D, ImageEncoder, MLPDenoiser
 from pact_policy.core.noise_schedule import NoiseSchedule
 from pact_policy.core.normalizer import Normalizer
 from pact_policy.core.policy_config import PolicyConfig, SAMPLERS
@@ -59,11 +69,11 @@ class NoiseLevels:
 def build_denoiser(config: PolicyConfig) -> nn.Module:
     """Return the denoiser network described by ``config`` (fresh weights)."""
     if config.model_type == 'unet':
-        return ConditionalUnet1D(config.horizon, config.action_dim, config.condition_dim,
+        return ConditionalUnet1D(config.horizon, config.action_dim, config.denoiser_condition_dim,
                                  down_dims=tuple(config.unet_down_dims),
                                  kernel_size=config.unet_kernel_size,
                                  time_embed_dim=config.time_embed_dim)
-    return MLPDenoiser(config.horizon, config.action_dim, config.condition_dim,
+    return MLPDenoiser(config.horizon, config.action_dim, config.denoiser_condition_dim,
                        hidden_dim=config.mlp_hidden_dim, num_blocks=config.mlp_num_blocks,
                        time_embed_dim=config.time_embed_dim)
 
@@ -85,6 +95,9 @@ class DiffusionPolicy(nn.Module):
                 raise ValueError(
                     f'{name} normaliser has {normalizer.dim} dims, config says {size}')
         self.denoiser = build_denoiser(config)
+        self.image_encoder = (ImageEncoder(config.image_feature_dim,
+                                           tuple(config.image_encoder_channels))
+                              if config.uses_image else None)
         self.schedule = NoiseSchedule(config.num_train_timesteps, config.beta_schedule)
         self.interpolant = FlowInterpolant()
 
@@ -108,21 +121,48 @@ class DiffusionPolicy(nn.Module):
         return timestep.float()
 
     def predict(self, noisy_action: torch.Tensor, timestep: torch.Tensor,
-                observation: torch.Tensor) -> torch.Tensor:
-        """Return ε̂ or v̂ (B,H,D) for normalised noisy chunks and normalised observations."""
-        self._check_chunk(noisy_action)
+                observation: torch.Tensor, image: torch.Tensor = None) -> torch.Tensor:
+        """Return ε̂ or v̂ (B,H,D) for normalised noisy chunks, observations (and images)."""
+        return self.predict_conditioned(noisy_action, timestep,
+                                        self.encode_condition(observation, image))
+
+    def encode_condition(self, observation: torch.Tensor,
+                         image: torch.Tensor = None) -> torch.Tensor:
+        """
+        Return the denoiser's conditioning (B, denoiser_condition_dim).
+
+        ``observation`` is normalised (B, O) or (B, n_obs, obs_dim); ``image`` the preprocessed
+        (B, 3, S, S) frame, required exactly when the policy has a camera.
+        """
         condition = self._flat_observation(observation)
-        if condition.shape[0] != noisy_action.shape[0]:
+        if self.image_encoder is None:
+            if image is not None:
+                raise ValueError('this policy has no camera input (config.camera_name is '
+                                 'empty) but an image was given')
+            return condition
+        if image is not None:
+            image = torch.as_tensor(image, device=condition.device)
+        self._check_image(image, condition.shape[0])
+        return torch.cat([condition, self.image_encoder(image.to(condition.dtype))], dim=-1)
+
+    def predict_conditioned(self, noisy_action: torch.Tensor, timestep: torch.Tensor,
+                            conditioning: torch.Tensor) -> torch.Tensor:
+        """Return ε̂ or v̂ (B,H,D) given an ``encode_condition`` output (B, C)."""
+        self._check_chunk(noisy_action)
+        if conditioning.shape[0] != noisy_action.shape[0]:
             raise ValueError(f'batch mismatch: chunk {noisy_action.shape[0]}, '
-                             f'observation {condition.shape[0]}')
+                             f'observation {conditioning.shape[0]}')
+        if conditioning.dim() != 2 or conditioning.shape[1] != self.config.denoiser_condition_dim:
+            raise ValueError(f'conditioning shape {tuple(conditioning.shape)} is not (B, '
+                             f'{self.config.denoiser_condition_dim})')
         timestep = torch.as_tensor(timestep, device=noisy_action.device)
         if timestep.dim() == 0:
             timestep = timestep.expand(noisy_action.shape[0])
-        return self.denoiser(noisy_action, self.model_time(timestep), condition)
+        return self.denoiser(noisy_action, self.model_time(timestep), conditioning)
 
-    def forward(self, noisy_action, timestep, observation):
+    def forward(self, noisy_action, timestep, observation, image=None):
         """Alias of ``predict`` so the policy can be called like any nn.Module."""
-        return self.predict(noisy_action, timestep, observation)
+        return self.predict(noisy_action, timestep, observation, image)
 
     def noise_levels(self, timestep: torch.Tensor) -> NoiseLevels:
         """Return α_t, σ_t, β_t (B,) for the given timesteps."""
@@ -155,14 +195,15 @@ class DiffusionPolicy(nn.Module):
                              generator=generator, device=self.device)
 
     def loss(self, action: torch.Tensor, observation: torch.Tensor,
-             generator: torch.Generator = None) -> torch.Tensor:
+             generator: torch.Generator = None, image: torch.Tensor = None) -> torch.Tensor:
         """Return the mean denoising loss on UNnormalised actions (B,H,D) and obs (B,O)."""
         clean = self.normalize_action(action)
         condition = self.normalize_observation(observation)
         noise = torch.randn(clean.shape, generator=generator, device=clean.device,
                             dtype=clean.dtype)
         timestep = self.sample_timesteps(clean.shape[0], generator)
-        prediction = self.predict(self.add_noise(clean, noise, timestep), timestep, condition)
+        prediction = self.predict(self.add_noise(clean, noise, timestep), timestep, condition,
+                                  image)
         return torch.mean((prediction - self.training_target(clean, noise)) ** 2)
 
     # --- inference ------------------------------------------------------------------------
@@ -170,7 +211,7 @@ class DiffusionPolicy(nn.Module):
     @torch.no_grad()
     def sample(self, observation: torch.Tensor, sampler: str = None, num_steps: int = None,
                generator: torch.Generator = None, noise: torch.Tensor = None,
-               trace: list = None) -> torch.Tensor:
+               trace: list = None, image: torch.Tensor = None) -> torch.Tensor:
         """Return unnormalised action chunks (B,H,D) for unnormalised observations (B,O)."""
         sampler = sampler or self.config.default_sampler
         num_steps = num_steps or self.config.num_inference_steps
@@ -179,13 +220,14 @@ class DiffusionPolicy(nn.Module):
             raise ValueError(f'sampler {sampler!r} does not fit a {self.config.parameterisation} '
                              f'policy; use one of {allowed}')
         condition = self.normalize_observation(observation.to(self.device))
+        conditioning = self.encode_condition(condition, image)
         shape = (condition.shape[0], self.config.horizon, self.config.action_dim)
         if noise is None:
             noise = torch.randn(shape, generator=generator, device=self.device)
         self._check_chunk(noise)
 
         def model(x, step):
-            return self.predict(x, step, condition)
+            return self.predict_conditioned(x, step, conditioning)
 
         clip = self.config.clip_sample_range
         if sampler == 'ddpm':
@@ -236,6 +278,18 @@ class DiffusionPolicy(nn.Module):
 
     def _flat_observation(self, observation: torch.Tensor) -> torch.Tensor:
         return self._history(observation).reshape(observation.shape[0], -1)
+
+    def _check_image(self, image: torch.Tensor, batch: int):
+        """Raise ValueError unless ``image`` is a finite (batch, 3, S, S) float tensor."""
+        size = self.config.image_size
+        if image is None:
+            raise ValueError(f'this policy needs a camera image ({self.config.camera_name!r}, '
+                             f'preprocessed to (B, 3, {size}, {size})); none was given')
+        if tuple(image.shape) != (batch, 3, size, size):
+            raise ValueError(f'image shape {tuple(image.shape)} is not ({batch}, 3, {size}, '
+                             f'{size}) (preprocess it with ImagePreprocessor.from_config)')
+        if not image.is_floating_point() or not bool(torch.isfinite(image).all()):
+            raise ValueError(f'image must be finite floats, got dtype {image.dtype}')
 
     def _check_chunk(self, chunk: torch.Tensor):
         expected = (self.config.horizon, self.config.action_dim)

@@ -61,18 +61,24 @@ class TrainingSettings:
 
 
 def fit_policy(policy, actions: torch.Tensor, observations: torch.Tensor,
-               settings: TrainingSettings, progress=None):
+               settings: TrainingSettings, progress=None, images: torch.Tensor = None):
     """
     Train ``policy`` in place; return (EMA copy of the policy, losses list of floats).
 
-    ``actions`` (N, H, D) and ``observations`` (N, O) are unnormalised tensors. ``progress``,
-    when given, is called as ``progress(step, loss)`` after every step.
+    ``actions`` (N, H, D) and ``observations`` (N, O) are unnormalised tensors; ``images``
+    (N, 3, S, S) preprocessed camera frames, for a policy with a camera only (its image encoder
+    is trained together with the denoiser). ``progress``, when given, is called as
+    ``progress(step, loss)`` after every step.
     """
     if actions.shape[0] != observations.shape[0] or actions.shape[0] == 0:
         raise ValueError(f'need matching non-empty datasets, got {actions.shape[0]} action '
                          f'chunks and {observations.shape[0]} observations')
+    if images is not None and images.shape[0] != actions.shape[0]:
+        raise ValueError(f'need one image per action chunk, got {images.shape[0]} images and '
+                         f'{actions.shape[0]} chunks')
     device = policy.device
     actions, observations = actions.to(device), observations.to(device)
+    images = None if images is None else images.to(device)
     torch.manual_seed(settings.seed)
     generator = torch.Generator(device=device).manual_seed(settings.seed)
     optimizer = torch.optim.AdamW(policy.parameters(), lr=settings.learning_rate,
@@ -84,7 +90,8 @@ def fit_policy(policy, actions: torch.Tensor, observations: torch.Tensor,
     for step in range(settings.num_steps):
         index = torch.randint(0, actions.shape[0], (settings.batch_size,), generator=generator,
                               device=device)
-        loss = policy.loss(actions[index], observations[index], generator)
+        loss = policy.loss(actions[index], observations[index], generator,
+                           None if images is None else images[index])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if settings.grad_clip_norm > 0.0:
