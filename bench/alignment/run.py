@@ -4,12 +4,14 @@
 Alignment benchmark: base vs PACT vs baselines (RWR, DPPO-style PPO, test-time guardrail).
 
     python bench/alignment/run.py --suite toy                  # minutes on a laptop CPU
-    python bench/alignment/run.py --suite sim --base-dir DIR --tasks reach pick carry --seeds 3
+    python bench/alignment/run.py --suite sim --tasks reach pick carry --seeds 3
 
 Every trained method gets the same budget (iterations × chunks per iteration of on-policy
 rollouts) and the same constraint costs. ``toy``: the Gaussian joint-limit problem of
 ``pact_trainer.core.toy_problem`` (ε-policy, so DPPO applies). ``sim``: pact_sim tasks with the
-base checkpoints ``DIR/<task>.pact`` (trained by pact_policy's train_base_policy); evaluation
+base checkpoints ``models/base/<task>_base.pact`` (trained by pact_policy's train_base_policy;
+``--base-dir``), constraint costs of ``config/constraints/sim_tasks.yaml``; the seed-0 PACT
+policy of each task is saved to ``models/aligned/<task>_pact.pact``; evaluation
 reads the simulator's own judge (success, safety events), never the trainer's costs.
 Writes ``REPORT.md``, ``efficiency.png`` and ``results.json`` into ``--out``.
 """
@@ -18,7 +20,6 @@ import argparse
 import copy
 import json
 from pathlib import Path
-import sys
 import time
 
 import matplotlib
@@ -26,7 +27,7 @@ import numpy as np
 from pact_trainer.core.alignment_loop import evaluate, PactAligner, PactConfig
 from pact_trainer.core.baselines.dppo import DppoAligner, DppoConfig
 from pact_trainer.core.baselines.guardrail import GuardrailPolicy
-from pact_trainer.core.guidance import GuidanceSchedule, preset
+from pact_trainer.core.guidance import GuidanceSchedule
 from pact_trainer.core.safe_teacher import SafeTeacher
 from pact_trainer.core.toy_problem import toy_aligner
 from scipy import stats
@@ -96,7 +97,8 @@ def run_toy_seed(seed: int, budget: dict) -> dict:
 
 
 SIM_GUIDANCE = GuidanceSchedule(mode='min_alpha', min_alpha=0.9, scale=3.0)
-SIM_CONSTRAINTS = Path(__file__).resolve().parents[2] / 'config/constraints/sim_tasks.yaml'
+REPOSITORY = Path(__file__).resolve().parents[2]
+SIM_CONSTRAINTS = REPOSITORY / 'config' / 'constraints' / 'sim_tasks.yaml'
 
 
 def trainable_copy(policy):
@@ -176,38 +178,99 @@ def evaluate_in_sim(policy, task: str, episodes: int, seed: int, context_fn=None
                            context_fn=context_fn).metrics()
 
 
-def write_report(results: dict, out: Path, suite: str, budget: dict) -> None:
+def mean_curve(results: dict, method: str):
+    """Return (env steps, wall-clock s, on-policy safe rate) averaged over seeds, or None."""
+    curves = [results[seed][method]['curve'] for seed in results if method in results[seed]]
+    if not curves or not curves[0]:
+        return None
+    points = np.array(curves, dtype=float)              # (seeds, iterations, 3)
+    return points[:, :, 0].mean(0), points[:, :, 2].mean(0), 1.0 - points[:, :, 1].mean(0)
+
+
+def steps_to_match_dppo(results: dict) -> str:
+    """Return the sentence comparing PACT's env steps to DPPO's final on-policy safe rate."""
+    pact, dppo = mean_curve(results, 'pact'), mean_curve(results, 'dppo')
+    if pact is None or dppo is None:
+        return ''
+    target, dppo_steps = dppo[2][-1], dppo[0][-1]
+    reached = np.flatnonzero(pact[2] >= target)
+    if not reached.size:
+        return (f"PACT did not reach the PPO-style baseline's final on-policy safe rate "
+                f'({target:.3f} after {dppo_steps:.0f} env steps) within its budget.')
+    steps = pact[0][reached[0]]
+    return (f"PACT reached the PPO-style baseline's final on-policy safe rate ({target:.3f}, "
+            f'{dppo_steps:.0f} env steps) after {steps:.0f} env steps: '
+            f'{steps / dppo_steps:.2f} of its steps (target <= 0.20).')
+
+
+def change_versus_base(results: dict, method: str, metric: str) -> str:
+    """Return the relative change of ``metric`` (mean over seeds) versus the base policy."""
+    base = np.mean([results[seed]['base'][metric] for seed in results])
+    value = np.mean([results[seed][method][metric] for seed in results])
+    return 'n/a' if base == 0 else f'{100.0 * (value - base) / base:+.0f} %'
+
+
+def write_report(results: dict, out: Path, suite: str, budget: dict, note: str = '') -> None:
     """Write REPORT.md, efficiency.png and results.json from per-seed results."""
     out.mkdir(parents=True, exist_ok=True)
-    (out / 'results.json').write_text(json.dumps(results, indent=1))
-    metrics = [k for k in next(iter(results.values()))['base'] if k not in ('curve',)]
+    (out / 'results.json').write_text(json.dumps({'budget': budget, 'note': note,
+                                                  'seeds': results}, indent=1))
+    methods = [m for m in METHODS if m in next(iter(results.values()))]
+    metrics = [k for k in results[next(iter(results))]['base'] if k not in ('curve',)]
+    violations = 'events_per_episode' if 'events_per_episode' in metrics else 'violation_rate'
     lines = [f'# Alignment benchmark ({suite})', '',
              f'Budget per trained method: {budget}. 95 % t-intervals over '
              f'{len(results)} seed(s). Regenerate: `python bench/alignment/run.py '
-             f'--suite {suite}`.', '',
-             '| method | ' + ' | '.join(metrics) + ' |', '|---' * (len(metrics) + 1) + '|']
-    for method in METHODS:
-        if method not in next(iter(results.values())):
-            continue
+             f'--suite {suite.split(":")[0]}`' + (f' (this task: `--tasks {suite[4:]}`)'
+                                                  if suite.startswith('sim:') else '') + '.',
+             '', note, '',
+             '| method | ' + ' | '.join(metrics) + f' | {violations} vs base |',
+             '|---' * (len(metrics) + 2) + '|']
+    for method in methods:
         cells = [interval([results[s][method][m] for s in results]) for m in metrics]
-        lines.append(f'| {method} | ' + ' | '.join(cells) + ' |')
+        change = '' if method == 'base' else change_versus_base(results, method, violations)
+        lines.append(f'| {method} | ' + ' | '.join(cells) + f' | {change} |')
     base_latency = np.mean([results[s]['base'].get('latency_s', np.nan) for s in results])
+    lines.append('')
     for method in ('pact', 'guardrail'):
         ratio = np.mean([results[s][method].get('latency_s', np.nan) for s in results])
-        lines.append(f'\nLatency ratio {method}/base: {ratio / base_latency:.2f}')
+        lines.append(f'Latency ratio {method}/base: {ratio / base_latency:.2f}  ')
+    lines += ['', steps_to_match_dppo(results), '',
+              '![efficiency](efficiency.png) (on-policy safe rate = fraction of rollout steps '
+              'with no constraint violated, per iteration, mean over seeds)']
     (out / 'REPORT.md').write_text('\n'.join(lines) + '\n')
-    figure, axis = pyplot.subplots(figsize=(6, 4))
+    figure, axes = pyplot.subplots(1, 2, figsize=(10, 4), sharey=True)
     for method in ('pact', 'rwr', 'dppo'):
-        curves = [results[s][method]['curve'] for s in results if method in results[s]]
-        if curves and curves[0]:
-            steps = [point[0] for point in curves[0]]
-            rate = np.mean([[point[1] for point in curve] for curve in curves], axis=0)
-            axis.plot(steps, 1.0 - rate, marker='o', label=method)
-    axis.set_xlabel('env steps')
-    axis.set_ylabel('on-policy safe rate (no constraint violated)')
-    axis.legend()
+        curve = mean_curve(results, method)
+        if curve is not None:
+            axes[0].plot(curve[0], curve[2], marker='o', label=method)
+            axes[1].plot(curve[1], curve[2], marker='o', label=method)
+    axes[0].set_xlabel('env steps')
+    axes[1].set_xlabel('wall-clock (s, one CPU thread)')
+    axes[0].set_ylabel('on-policy safe rate (no constraint violated)')
+    axes[0].legend()
+    figure.suptitle(suite)
     figure.tight_layout()
     figure.savefig(out / 'efficiency.png', dpi=100)
+
+
+def sim_note(budget: dict, episodes: int) -> str:
+    """Return the sim suite's description of what is measured and how."""
+    return (f'Success, safe rate (episodes without any event) and events per episode come from '
+            f"pact_sim's judge (MuJoCo contacts and object poses; evaluation only) on "
+            f'{episodes} layouts per seed that no method trained on. Every trained method gets '
+            f'{budget["iterations"]} iterations x {budget["chunks_per_iteration"]} chunks of '
+            f'on-policy rollouts in 8 worlds and the same constraint costs '
+            f'(`config/constraints/sim_tasks.yaml`); PACT and the guardrail use the '
+            f'guidance {SIM_GUIDANCE}. Latency: median `sample` time, batch 1, one CPU thread.')
+
+
+def load_results(path: Path):
+    """Return (per-seed results, budget, note) from a results.json (either layout)."""
+    data = json.loads(path.read_text())
+    if 'seeds' in data:
+        return data['seeds'], data['budget'], data.get('note')
+    return data, None, None
 
 
 def main(argv=None) -> int:
@@ -218,25 +281,33 @@ def main(argv=None) -> int:
     parser.add_argument('--iterations', type=int, default=6)
     parser.add_argument('--chunks-per-iteration', type=int, default=128)
     parser.add_argument('--tasks', nargs='+', default=['reach', 'pick', 'carry'])
-    parser.add_argument('--base-dir', type=Path)
+    parser.add_argument('--base-dir', type=Path, default=REPOSITORY / 'models' / 'base',
+                        help='folder with <task>_base.pact (default: models/base)')
+    parser.add_argument('--aligned-dir', type=Path, default=REPOSITORY / 'models' / 'aligned',
+                        help='where the seed-0 PACT policy of each task is saved')
     parser.add_argument('--episodes', type=int, default=16)
     parser.add_argument('--out', type=Path, default=Path(__file__).parent)
+    parser.add_argument('--report-only', action='store_true',
+                        help='rewrite the reports from the results.json files in --out')
     arguments = parser.parse_args(argv)
     torch.set_num_threads(1)
     budget = {'iterations': arguments.iterations,
               'chunks_per_iteration': arguments.chunks_per_iteration}
-    if arguments.suite == 'toy':
-        results = {str(seed): run_toy_seed(seed, budget) for seed in range(arguments.seeds)}
-        write_report(results, arguments.out, 'toy', budget)
-        return 0
-    if arguments.base_dir is None:
-        print('--suite sim needs --base-dir with <task>.pact base checkpoints', file=sys.stderr)
-        return 2
-    for task in arguments.tasks:
-        results = {str(seed): run_sim_seed(seed, task, arguments.base_dir / f'{task}.pact',
-                                           budget, arguments.episodes)
-                   for seed in range(arguments.seeds)}
-        write_report(results, arguments.out / task, f'sim:{task}', budget)
+    folders = ([(arguments.out, 'toy')] if arguments.suite == 'toy' else
+               [(arguments.out / task, f'sim:{task}') for task in arguments.tasks])
+    for (folder, suite), task in zip(folders, arguments.tasks, strict=False):
+        note = '' if suite == 'toy' else sim_note(budget, arguments.episodes)
+        if arguments.report_only:
+            results, stored, stored_note = load_results(folder / 'results.json')
+            budget, note = stored or budget, stored_note or note
+        elif suite == 'toy':
+            results = {str(seed): run_toy_seed(seed, budget) for seed in range(arguments.seeds)}
+        else:
+            base = arguments.base_dir / f'{task}_base.pact'
+            results = {str(seed): run_sim_seed(seed, task, base, budget, arguments.episodes,
+                                               arguments.aligned_dir / f'{task}_pact.pact')
+                       for seed in range(arguments.seeds)}
+        write_report(results, folder, suite, budget, note)
     return 0
 
 

@@ -77,3 +77,24 @@ def test_half_space_normal_is_normalised():
     config = config_from_dict({'constraints': {'workspace': {
         'half_spaces': [{'normal': [0, 0, 2], 'offset': 3}]}}})
     assert config.workspace.half_spaces == (((0.0, 0.0, 1.0), 1.5),)
+
+
+def test_config_by_package_uri_and_the_sim_task_config(tmp_path, monkeypatch):
+    # package:// resolves through the ament share folders like robot descriptions do.
+    share = tmp_path / 'share' / 'pact_constraints' / 'config' / 'constraints'
+    share.mkdir(parents=True)
+    sim_tasks = default_config_path().parent / 'sim_tasks.yaml'
+    (share / 'sim_tasks.yaml').write_text(sim_tasks.read_text())
+    monkeypatch.setenv('AMENT_PREFIX_PATH', str(tmp_path))
+    by_uri = load_constraint_config('package://pact_constraints/config/constraints/sim_tasks.yaml')
+    assert by_uri == load_constraint_config(f'file://{sim_tasks}')
+    # The MuJoCo-task config differs from the default only where its header says so.
+    default = default_config()
+    assert (by_uri.capsules_per_link, default.capsules_per_link) == (2, 1)
+    assert by_uri.term('clearance').margin == 0.005
+    assert 'joint_velocity' not in by_uri.active and 'joint_velocity' in default.active
+    for name in ('self_collision', 'joint_position', 'workspace', 'grasp_approach'):
+        assert by_uri.term(name).margin == default.term(name).margin
+        assert by_uri.term(name).weight == default.term(name).weight
+    with pytest.raises(ConstraintConfigError, match='nowhere.yaml'):
+        load_constraint_config('package://pact_constraints/config/constraints/nowhere.yaml')

@@ -258,11 +258,12 @@ def config_from_yaml_text(text: str, source: str = 'constraints config') -> Cons
 
 
 def load_constraint_config(path) -> ConstraintConfig:
-    """Read and validate a constraint configuration YAML file."""
-    path = pathlib.Path(path)
+    """Read and validate a constraint YAML file (path, ``file://`` or ``package://`` URI)."""
+    from pact_constraints.core.robot_assets import resolve_uri, RobotAssetError
     try:
+        path = resolve_uri(str(path))
         text = path.read_text(encoding='utf-8')
-    except OSError as error:
+    except (OSError, RobotAssetError) as error:
         raise ConstraintConfigError(f'cannot read constraint config {path}: {error}') from error
     return config_from_yaml_text(text, str(path))
 

@@ -12,12 +12,13 @@ summaries are evaluation-only and never touched here.
 Per step the context holds ``'joint_position'`` (N, D, action order: where each chunk starts),
 ``'previous_command'`` (N, D: the last row the world executed, or its joint positions at the
 start of an episode; the reference of the chunk's first velocity row, because position targets
-lead the measured state by the tracking lag) and, with ``scene_context`` (e.g. ``RobotCosts.scene_context``), the rows it returns for the
-scene each world was in when the chunk was sampled (obstacle tensors, object keypoints), so the
-robot costs are evaluated against the layout each sample came from. Observations are mapped by NAME
-onto the policy's ``observation_names`` when the policy has names; a policy with an observation
-history (``n_obs_steps`` > 1) gets the observation after every executed row (``RowHistory``), as
-in evaluation and in the demonstrations. Env steps = action rows actually executed (each row =
+lead the measured state by the tracking lag) and, with ``scene_context`` (e.g.
+``RobotCosts.scene_context``), the rows it returns for the scene each world was in when the
+chunk was sampled (obstacle tensors, object keypoints), so the robot costs are evaluated
+against the layout each sample came from. Observations are mapped by NAME onto the policy's
+``observation_names`` when the policy has names; a policy with an observation history
+(``n_obs_steps`` > 1) gets the observation after every executed row (``RowHistory``), as in
+evaluation and in the demonstrations. Env steps = action rows actually executed (each row =
 ``dt`` s of simulated time).
 """
 
