@@ -18,10 +18,13 @@ def test_toy_benchmark_writes_report_plot_and_results(tmp_path):
     spec.loader.exec_module(bench)
     assert bench.main(['--suite', 'toy', '--seeds', '1', '--iterations', '2',
                        '--chunks-per-iteration', '64', '--out', str(tmp_path)]) == 0
-    results = json.loads((tmp_path / 'results.json').read_text())['0']
+    stored = json.loads((tmp_path / 'results.json').read_text())
+    assert stored['budget']['iterations'] == 2
+    results = stored['seeds']['0']
     assert set(results) == {'base', 'pact', 'rwr', 'dppo', 'guardrail'}
     assert results['pact']['violation_rate'] < results['base']['violation_rate']
     assert [point[0] for point in results['pact']['curve']] == [64, 128]
     report = (tmp_path / 'REPORT.md').read_text()
     assert '| pact |' in report and 'Latency ratio guardrail/base' in report
+    assert 'PPO-style baseline' in report
     assert (tmp_path / 'efficiency.png').stat().st_size > 1000
