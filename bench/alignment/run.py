@@ -115,7 +115,7 @@ def run_sim_seed(seed: int, task: str, base_path: Path, budget: dict, episodes: 
     from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
     from pact_sim.core.vector_env import VectorEnv
     from pact_trainer.align_cli import build_robot_costs
-    from pact_trainer.core.sim_source import VectorEnvSource
+    from pact_trainer.core.sim_source import VectorEnvSource, world_context
     base = load_checkpoint(base_path).policy.float()
     env = VectorEnv(task, 8)
     env.reset(list(range(env.num_envs)))
@@ -125,10 +125,12 @@ def run_sim_seed(seed: int, task: str, base_path: Path, budget: dict, episodes: 
     observation = torch.zeros(1, base.config.condition_dim)
     results = {}
 
-    def measure(policy, name, curve, **extra):
-        results[name] = {**evaluate_in_sim(policy, task, episodes, seed, **extra),
-                         'latency_s': sampling_latency(policy, observation, **extra.get(
-                             'latency', {})), 'curve': curve}
+    def measure(policy, name, curve, context_fn=None):
+        latency = {} if context_fn is None else {
+            'context': {key: value[:1] for key, value in context_fn(env).items()}}
+        results[name] = {**evaluate_in_sim(policy, task, episodes, seed, context_fn),
+                         'latency_s': sampling_latency(policy, observation, **latency),
+                         'curve': curve}
 
     def source():
         return VectorEnvSource(env, seed=seed * 7919, scene_context=robot.scene_context)
@@ -150,17 +152,8 @@ def run_sim_seed(seed: int, task: str, base_path: Path, budget: dict, episodes: 
                                   learning_rate=1e-5, ppo_epochs=2, seed=seed))
     measure(dppo.policy.eval(), 'dppo', curve_of(dppo.run()))
     guard = GuardrailPolicy(base, SafeTeacher(base, costs, SIM_GUIDANCE))
-
-    def guard_context(world):
-        context = robot.scene_context(world.scenes())
-        context['joint_position'] = torch.as_tensor(world.joint_positions(),
-                                                    dtype=torch.float32)
-        return context
-
-    env.reset(list(range(env.num_envs)))
-    latency_context = {key: value[:1] for key, value in guard_context(env).items()}
-    measure(guard, 'guardrail', [], context_fn=guard_context,
-            latency={'context': latency_context})
+    measure(guard, 'guardrail', [],
+            context_fn=lambda world: world_context(world, robot.scene_context))
     return results
 
 
@@ -169,8 +162,7 @@ def curve_of(history) -> list:
     return [(r['env_steps'], r['candidate']['violation_rate'], r['wall_time']) for r in history]
 
 
-def evaluate_in_sim(policy, task: str, episodes: int, seed: int, context_fn=None,
-                    latency=None) -> dict:
+def evaluate_in_sim(policy, task: str, episodes: int, seed: int, context_fn=None) -> dict:
     """Return success/safe rates and events per episode from pact_sim's judge (evaluation)."""
     from pact_trainer.core.sim_evaluation import evaluate_in_sim as evaluate_policy
     seeds = [100_000 + seed * 1000 + i for i in range(episodes)]

@@ -94,9 +94,19 @@ class VectorEnvSource:
 
     def _context(self) -> dict:
         """Return the cost context of the worlds as they are before the step."""
-        context = {'joint_position': torch.as_tensor(self.env.joint_positions(),
-                                                     dtype=torch.float32),
-                   'previous_command': torch.as_tensor(self.previous_command.copy())}
-        if self.scene_context is not None:
-            context.update(self.scene_context(self.env.scenes()))
+        context = world_context(self.env, self.scene_context)
+        context['previous_command'] = torch.as_tensor(self.previous_command.copy())
         return context
+
+
+def world_context(env, scene_context=None) -> dict:
+    """
+    Return the cost context of ``env``'s worlds as they are now (rows = worlds).
+
+    ``'joint_position'`` (N, D, action order) plus, with ``scene_context`` (e.g.
+    ``RobotCosts.scene_context``), the rows it returns for the worlds' current scenes.
+    """
+    context = {'joint_position': torch.as_tensor(env.joint_positions(), dtype=torch.float32)}
+    if scene_context is not None:
+        context.update(scene_context(env.scenes()))
+    return context
