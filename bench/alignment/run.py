@@ -27,7 +27,7 @@ import numpy as np
 from pact_trainer.core.alignment_loop import evaluate, PactAligner, PactConfig
 from pact_trainer.core.baselines.dppo import DppoAligner, DppoConfig
 from pact_trainer.core.baselines.guardrail import GuardrailPolicy
-from pact_trainer.core.guidance import GuidanceSchedule
+from pact_trainer.core.guidance import GuidanceSchedule, preset
 from pact_trainer.core.safe_teacher import SafeTeacher
 from pact_trainer.core.toy_problem import toy_aligner
 from scipy import stats
@@ -96,7 +96,8 @@ def run_toy_seed(seed: int, budget: dict) -> dict:
     return results
 
 
-SIM_GUIDANCE = GuidanceSchedule(mode='min_alpha', min_alpha=0.9, scale=3.0)
+SIM_GUIDANCE_PRESET = 'low_noise_w3'
+SIM_GUIDANCE = preset(SIM_GUIDANCE_PRESET)
 REPOSITORY = Path(__file__).resolve().parents[2]
 SIM_CONSTRAINTS = REPOSITORY / 'config' / 'constraints' / 'sim_tasks.yaml'
 
@@ -131,6 +132,8 @@ def run_sim_seed(seed: int, task: str, base_path: Path, budget: dict, episodes: 
         results[name] = {**evaluate_in_sim(policy, task, episodes, seed, context_fn),
                          'latency_s': sampling_latency(policy, observation, **latency),
                          'curve': curve}
+        summary = {k: round(v, 3) for k, v in results[name].items() if k != 'curve'}
+        print(f'[{task} seed {seed}] {name}: {summary}', flush=True)
 
     def source():
         return VectorEnvSource(env, seed=seed * 7919, scene_context=robot.scene_context)
@@ -254,7 +257,8 @@ def sim_note(budget: dict, episodes: int) -> str:
             f'{budget["iterations"]} iterations x {budget["chunks_per_iteration"]} chunks of '
             f'on-policy rollouts in 8 worlds and the same constraint costs '
             f'(`config/constraints/sim_tasks.yaml`); PACT and the guardrail use the '
-            f'guidance {SIM_GUIDANCE}. Latency: median `sample` time, batch 1, one CPU thread.')
+            f'guidance preset `{SIM_GUIDANCE_PRESET}` ({SIM_GUIDANCE}). Latency: median '
+            f'`sample` time, batch 1, one CPU thread.')
 
 
 def load_results(path: Path):
@@ -296,9 +300,11 @@ def main(argv=None) -> int:
             results = {str(seed): run_toy_seed(seed, budget) for seed in range(arguments.seeds)}
         else:
             base = arguments.base_dir / f'{task}_base.pact'
-            results = {str(seed): run_sim_seed(seed, task, base, budget, arguments.episodes,
-                                               arguments.aligned_dir / f'{task}_pact.pact')
-                       for seed in range(arguments.seeds)}
+            results = {}
+            for seed in range(arguments.seeds):      # report after every seed: nothing lost
+                results[str(seed)] = run_sim_seed(seed, task, base, budget, arguments.episodes,
+                                                  arguments.aligned_dir / f'{task}_pact.pact')
+                write_report(results, folder, suite, budget, note)
         write_report(results, folder, suite, budget, note)
     return 0
 

@@ -1,7 +1,7 @@
 # Copyright 2026 The PACT-ROS Authors
 # SPDX-License-Identifier: Apache-2.0
 """
-Policy benchmarks: inference latency per model size and sampler; hot-swap time of a 50 MB model.
+Policy benchmarks: latency per model size and sampler, aligned/base ratio, 50 MB hot swap.
 
 Run from the repository root after ``make setup && source pact_env.sh``::
 
@@ -94,6 +94,40 @@ def latency_table(repetitions: int) -> list:
                                  f'{parameterisation} | {sampler} ({steps}) | '
                                  f'{1e3 * p50:.1f} | {1e3 * p99:.1f} |')
                     print(lines[-1], flush=True)
+    return lines
+
+
+def aligned_latency_table(repetitions: int, tasks=('reach', 'pick', 'carry')) -> list:
+    """
+    Return markdown lines comparing aligned and base checkpoints' sampling latency.
+
+    Reads ``models/base/<task>_base.pact`` and ``models/aligned/<task>_pact.pact`` (written by
+    ``bench/alignment/run.py --suite sim``). The two policies are timed alternately, one chunk
+    each turn, in this one process, so that load on the shared machine hits both alike.
+    """
+    from pact_policy.core.checkpoint import load_checkpoint
+    lines = ['| task | base p50 (ms) | aligned p50 (ms) | aligned / base | architecture |',
+             '|---|---:|---:|---:|---|']
+    for task in tasks:
+        paths = (ROOT / 'models' / 'base' / f'{task}_base.pact',
+                 ROOT / 'models' / 'aligned' / f'{task}_pact.pact')
+        if not all(path.exists() for path in paths):
+            lines.append(f'| {task} | | | not measured: {paths[1].relative_to(ROOT)} missing | |')
+            continue
+        base, aligned = (load_checkpoint(path).policy.float().eval() for path in paths)
+        observation = torch.zeros(1, base.config.condition_dim)
+        times = {id(base): [], id(aligned): []}
+        with torch.no_grad():
+            for turn in range(2 * (repetitions + 3)):
+                policy = (base, aligned)[turn % 2]
+                start = time.perf_counter()
+                policy.sample(observation)
+                if turn >= 6:                                   # 3 warm-up chunks each
+                    times[id(policy)].append(time.perf_counter() - start)
+        base_p50, aligned_p50 = (float(np.median(times[id(p)])) for p in (base, aligned))
+        lines.append(f'| {task} | {1e3 * base_p50:.2f} | {1e3 * aligned_p50:.2f} | '
+                     f'{aligned_p50 / base_p50:.2f} | `{aligned.config.architecture_id}` |')
+        print(lines[-1], flush=True)
     return lines
 
 
@@ -224,6 +258,8 @@ def main(argv=None) -> int:
     parser.add_argument('--quick', action='store_true')
     parser.add_argument('--skip-latency', action='store_true')
     parser.add_argument('--skip-swap', action='store_true')
+    parser.add_argument('--skip-aligned', action='store_true',
+                        help='skip the aligned-vs-base checkpoint latency ratio')
     parser.add_argument('--out', default=str(pathlib.Path(__file__).with_name('RESULTS.md')))
     arguments = parser.parse_args(argv)
     torch.set_num_threads(1)
@@ -237,6 +273,11 @@ def main(argv=None) -> int:
     if not arguments.skip_latency:
         lines += ['## Inference latency (batch 1, one chunk H = 16, D = 8, O = 2 x 8)', '']
         lines += latency_table(20 if arguments.quick else 100) + ['']
+    if not arguments.skip_aligned:
+        lines += ['## Aligned vs base checkpoints (batch 1, one CPU thread, default sampler)',
+                  '', 'PACT changes weights only: same architecture, same sampler, same cost '
+                  'per chunk. Base and aligned are timed alternately in one process.', '']
+        lines += aligned_latency_table(20 if arguments.quick else 200) + ['']
     if not arguments.skip_swap:
         lines += ['## Hot swap of a ~50 MB model (loopback DDS, separate processes)', '']
         lines += hot_swap(3 if arguments.quick else 5) + ['']

@@ -122,6 +122,16 @@ def test_reference_presets_guide_only_the_three_lowest_steps_with_w_over_beta():
     assert flow_lam[0] > 0 and flow_lam[1] > 0 and flow_lam[2] == 0 and flow_lam[3] == 0
 
 
+def test_low_noise_presets_guide_levels_with_alpha_at_least_0_9_with_constant_weight():
+    policy = make_toy_policy('epsilon', ACTION_MEAN, ACTION_STD)
+    costs = CostSet([linear_cost_term(COST_GRADIENT)])
+    lam = SafeTeacher(policy, costs, preset('low_noise_w3')).lambda_t(torch.arange(100))
+    alpha = torch.cumprod(1.0 - policy.schedule.betas.double(), 0).sqrt()   # from β_t alone
+    expected = torch.where(alpha >= 0.9, 3.0, 0.0).float()
+    assert 0 < int((expected > 0).sum()) < 100
+    torch.testing.assert_close(lam, expected)
+
+
 def test_unguided_samples_keep_the_teacher_prediction_and_bad_options_raise():
     policy = analytic_policy('epsilon')
     costs = CostSet([linear_cost_term(COST_GRADIENT)])

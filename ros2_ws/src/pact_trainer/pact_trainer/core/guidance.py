@@ -19,8 +19,11 @@ Weight (``weighting``):
 - ``'constant'``: λ_t = w;
 - ``'inverse_beta'``: λ_t = w / β_t (the public reference, w ∈ {0.01, 0.03, 0.1}).
 
-``REFERENCE_PRESETS`` holds the public reference's three settings by name; ``preset(name)``
-returns one. λ_t is dimensionless; the units of the cost are absorbed by λ_k of the cost terms.
+``REFERENCE_PRESETS`` holds the public reference's three settings by name; ``LOW_NOISE_PRESETS``
+guide only the levels with α_t ≥ 0.9 with a constant weight (the setting of our MuJoCo
+benchmark: guiding noisier levels through a stop-gradient teacher shifts â_0 by ≈ σ_t²/α_t²·λ∇c,
+about 100× the clean-level shift at α_t = 0.1). ``preset(name)`` returns any of them.
+λ_t is dimensionless; the units of the cost are absorbed by λ_k of the cost terms.
 """
 
 from dataclasses import asdict, dataclass
@@ -87,14 +90,20 @@ REFERENCE_PRESETS = {
 }
 
 
+LOW_NOISE_PRESETS = {
+    f'low_noise_w{w:g}': GuidanceSchedule(mode='min_alpha', min_alpha=0.9, weighting='constant',
+                                          scale=w)
+    for w in (1.0, 3.0)
+}
+
+
 def preset(name: str) -> GuidanceSchedule:
-    """Return a named schedule: ``reference_w0.01|0.03|0.1`` or ``tilt_exact``."""
-    if name == 'tilt_exact':
-        return GuidanceSchedule(mode='all', weighting='constant', scale=1.0)
-    if name not in REFERENCE_PRESETS:
-        raise ValueError(f'unknown guidance preset {name!r}; known: '
-                         f'{sorted([*REFERENCE_PRESETS, "tilt_exact"])}')
-    return REFERENCE_PRESETS[name]
+    """Return a named schedule: reference_w0.01|0.03|0.1, low_noise_w1|3 or tilt_exact."""
+    presets = {**REFERENCE_PRESETS, **LOW_NOISE_PRESETS,
+               'tilt_exact': GuidanceSchedule(mode='all', weighting='constant', scale=1.0)}
+    if name not in presets:
+        raise ValueError(f'unknown guidance preset {name!r}; known: {sorted(presets)}')
+    return presets[name]
 
 
 def step_position(policy, timestep: torch.Tensor) -> torch.Tensor:
