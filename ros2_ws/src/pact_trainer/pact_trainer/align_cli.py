@@ -119,7 +119,8 @@ def build_robot_costs(policy, env=None, urdf: str = PANDA_URDF, srdf: str = PAND
                          'joints by name')
     template = env.scenes()[0] if env is not None else (
         load_scene_yaml(scene) if scene else Scene())
-    return RobotCosts(load_robot_model(urdf, srdf), template, config, joints,
+    robot = load_robot_model(urdf, srdf, capsules_per_link=config.capsules_per_link)
+    return RobotCosts(robot, template, config, joints,
                       policy.config.action_dt, device,
                       observation_names=policy.config.observation_names)
 

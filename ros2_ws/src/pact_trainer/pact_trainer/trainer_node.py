@@ -163,7 +163,9 @@ class TrainerNode(Node):
 
     def _on_description(self, message: String):
         try:
-            self.robot_model = RobotModel(message.data, self.srdf)
+            self.robot_model = RobotModel(
+                message.data, self.srdf,
+                capsules_per_link=self.constraint_config.capsules_per_link)
         except Exception as error:  # malformed URDF/SRDF: keep the last good model
             self.get_logger().error(f'rejected robot_description: {error}')
             return

@@ -4,6 +4,7 @@
 
 import json
 
+from pact_constraints.core.config import default_config_path
 from pact_msgs.msg import PolicyStep
 from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
 from pact_policy.core.normalizer import Normalizer
@@ -146,3 +147,25 @@ def test_vector_env_source_feeds_the_observation_history_row_by_row():
     torch.testing.assert_close(second.context['previous_command'], first.action[:, rows - 1])
     torch.testing.assert_close(first.context['previous_command'],
                                first.context['joint_position'])
+
+
+def test_robot_costs_use_the_configs_capsules_per_link(tmp_path):
+    env = VectorEnv('reach', 1)
+    env.reset([0])
+    policy = untrained_sim_policy(env)
+    one = build_robot_costs(policy, env)
+    text = open(default_config_path()).read()
+    assert 'capsules_per_link: 1' in text
+    (tmp_path / 'two.yaml').write_text(text.replace('capsules_per_link: 1',
+                                                    'capsules_per_link: 2'))
+    two = build_robot_costs(policy, env, constraints=str(tmp_path / 'two.yaml'))
+    links = {body.link for body in one.robot.geometries('capsule')}
+    counts = {link: sum(body.link == link for body in two.robot.geometries('capsule'))
+              for link in links}
+    assert len(one.robot.geometries('capsule')) == len(links)
+    assert sum(counts.values()) > len(links) and max(counts.values()) == 2
+    # the fatter single capsules give a smaller (more conservative) clearance everywhere
+    chunk = torch.as_tensor(env.joint_positions(), dtype=torch.float32)[:, None].repeat(1, 3, 1)
+    context = {'joint_position': chunk[:, 0]}
+    assert float(one.chunk_costs(chunk, context).min_clearance) <= float(
+        two.chunk_costs(chunk, context).min_clearance)
