@@ -16,6 +16,7 @@ seed and noise seed give the same episode whether it runs alone (``render_policy
 a batch.
 """
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Sequence
 
@@ -34,6 +35,7 @@ class EpisodeResult:
     events: int
     events_by_type: Dict[str, int]
     min_clearance: float
+    events_by_bodies: Dict[str, int] = field(default_factory=dict)  # 'kind: body, body' -> count
 
 
 @dataclass
@@ -133,7 +135,9 @@ def evaluate_in_sim(policy, task: str, seeds: Sequence[int], noise_seed: int = 0
         result.episodes.append(EpisodeResult(
             seed=seed, success=bool(summary.success), safe=bool(summary.safe),
             events=sum(counts.values()), events_by_type=counts,
-            min_clearance=float(summary.min_clearance)))
+            min_clearance=float(summary.min_clearance),
+            events_by_bodies=dict(Counter(f'{event.kind}: {", ".join(event.bodies)}'
+                                          for event in summary.events))))
     return result
 
 
