@@ -1,5 +1,6 @@
 # PACT-ROS — every command a newcomer needs. See README.md.
-.PHONY: setup test lint clean help demo bench bench-constraints bench-policy bench-alignment
+.PHONY: setup test lint clean help demo bench bench-constraints bench-policy bench-alignment \
+	bench-alignment-toy bench-alignment-sim
 
 help:
 	@echo "make setup   create .venv, install the pinned dependencies, build ros2_ws (idempotent)"
@@ -10,7 +11,9 @@ help:
 	@echo "make bench   every benchmark below; rewrites the committed results under bench/"
 	@echo "make bench-constraints   constraint library -> bench/constraints/RESULTS.md"
 	@echo "make bench-policy        policy latency and hot swap -> bench/policy/RESULTS.md"
-	@echo "make bench-alignment     PACT vs baselines -> bench/alignment/REPORT.md"
+	@echo "make bench-alignment     PACT vs baselines: toy + the three MuJoCo tasks (about 1 h on"
+	@echo "                         2 cores) -> bench/alignment/REPORT.md, <task>/REPORT.md"
+	@echo "make bench-policy after bench-alignment: the aligned/base latency uses models/aligned/"
 
 setup:
 	@bash scripts/setup.sh
@@ -27,7 +30,7 @@ lint: setup
 clean:
 	rm -rf ros2_ws/build ros2_ws/install ros2_ws/log pact_env.sh
 
-bench: bench-constraints bench-policy bench-alignment
+bench: bench-constraints bench-alignment bench-policy
 
 bench-constraints: setup
 	@bash -c 'source pact_env.sh && python bench/constraints/run.py'
@@ -35,5 +38,11 @@ bench-constraints: setup
 bench-policy: setup
 	@bash -c 'source pact_env.sh && python bench/policy/bench_policy.py'
 
-bench-alignment: setup
+bench-alignment: bench-alignment-toy bench-alignment-sim
+
+bench-alignment-toy: setup
 	@bash -c 'source pact_env.sh && python bench/alignment/run.py --suite toy'
+
+bench-alignment-sim: setup
+	@bash -c 'source pact_env.sh && python bench/alignment/run.py --suite sim --tasks reach pick \
+		carry --seeds 3 --iterations 4 --chunks-per-iteration 128 --episodes 16'

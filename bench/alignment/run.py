@@ -215,9 +215,10 @@ def write_report(results: dict, out: Path, suite: str, budget: dict, note: str =
     violations = 'events_per_episode' if 'events_per_episode' in metrics else 'violation_rate'
     lines = [f'# Alignment benchmark ({suite})', '',
              f'Budget per trained method: {budget}. 95 % t-intervals over '
-             f'{len(results)} seed(s). Regenerate: `python bench/alignment/run.py '
-             f'--suite {suite.split(":")[0]}`' + (f' (this task: `--tasks {suite[4:]}`)'
-                                                  if suite.startswith('sim:') else '') + '.',
+             f'{len(results)} seed(s). Regenerate: `make bench-alignment-'
+             f'{suite.split(":")[0]}`' + (f' (this task only: `python bench/alignment/run.py '
+                                          f'--suite sim --tasks {suite[4:]}` with the budget '
+                                          f'above)' if suite.startswith('sim:') else '') + '.',
              '', note, '',
              '| method | ' + ' | '.join(metrics) + f' | {violations} vs base |',
              '|---' * (len(metrics) + 2) + '|']
