@@ -112,8 +112,8 @@ def main(argv=None) -> int:
     architectures = sorted(set(_architectures(folder, arguments.tasks)))
     lines += ['', f'Policies: {architectures}, torch {torch.__version__}. Demonstrations: 100 '
               "scripted-expert episodes per task (seeds 0..99, with the experts' sloppy "
-              'episodes). Checkpoints are not committed; the command above rebuilds them '
-              'byte for byte on the same torch build.']
+              'episodes). The checkpoints are committed as models/base/<task>_base.pact; the '
+              'command above rebuilds them byte for byte on the same torch build.']
     pathlib.Path(arguments.out).write_text('\n'.join(lines) + '\n')
     print(f'wrote {arguments.out}')
     return 0
