@@ -160,6 +160,40 @@ def run_sim_seed(seed: int, task: str, base_path: Path, budget: dict, episodes: 
     return results
 
 
+def side_by_side_latency(task: str, base_path: Path, aligned_path: Path,
+                         repeats: int = 30) -> dict:
+    """
+    Return median seconds per batch-1 chunk of base, aligned (PACT) and guardrail policies.
+
+    The three are timed in turn, one chunk each per round, in this one process, so that load
+    from other jobs on a shared machine hits all three alike (ratios, not absolute times,
+    are what the report quotes). The guardrail gets one world's cost context.
+    """
+    from pact_policy.core.checkpoint import load_checkpoint
+    from pact_sim.core.vector_env import VectorEnv
+    from pact_trainer.align_cli import build_robot_costs
+    from pact_trainer.core.sim_source import world_context
+    base = load_checkpoint(base_path).policy.float().eval()
+    aligned = load_checkpoint(aligned_path).policy.float().eval()
+    env = VectorEnv(task, 1)
+    env.reset([0])
+    robot = build_robot_costs(base, env, constraints=str(SIM_CONSTRAINTS))
+    guard = GuardrailPolicy(base, SafeTeacher(base, robot.cost_set(), SIM_GUIDANCE))
+    context = world_context(env, robot.scene_context)
+    observation = torch.zeros(1, base.config.condition_dim)
+    calls = {'base': lambda: base.sample(observation), 'pact': lambda: aligned.sample(observation),
+             'guardrail': lambda: guard.sample(observation, context=context)}
+    times = {name: [] for name in calls}
+    for round_index in range(repeats + 2):               # two warm-up rounds
+        for name, call in calls.items():
+            started = time.perf_counter()
+            with torch.set_grad_enabled(name == 'guardrail'):
+                call()
+            if round_index >= 2:
+                times[name].append(time.perf_counter() - started)
+    return {name: float(np.median(values)) for name, values in times.items()}
+
+
 def curve_of(history) -> list:
     """Return [(env steps, on-policy violation rate, wall-clock s)] per iteration."""
     return [(r['env_steps'], r['candidate']['violation_rate'], r['wall_time']) for r in history]
@@ -205,11 +239,27 @@ def change_versus_base(results: dict, method: str, metric: str) -> str:
     return 'n/a' if base == 0 else f'{100.0 * (value - base) / base:+.0f} %'
 
 
-def write_report(results: dict, out: Path, suite: str, budget: dict, note: str = '') -> None:
+def latency_lines(results: dict, latency: dict = None) -> list:
+    """Return the report's latency-ratio lines: side by side when measured so, else per run."""
+    if latency:
+        return [f'Latency ratio {method}/base: {latency[method] / latency["base"]:.2f} '
+                f'({1e3 * latency[method]:.1f} ms vs {1e3 * latency["base"]:.1f} ms per chunk, '
+                f'batch 1, one CPU thread, timed in turn in one process; PACT = the seed-0 '
+                f'policy)  ' for method in ('pact', 'guardrail')]
+    base = np.mean([results[s]['base'].get('latency_s', np.nan) for s in results])
+    return [f'Latency ratio {method}/base: '
+            f'{np.mean([results[s][method].get("latency_s", np.nan) for s in results]) / base:.2f}'
+            f' (medians timed at different moments of the run: noisy on a shared machine)  '
+            for method in ('pact', 'guardrail')]
+
+
+def write_report(results: dict, out: Path, suite: str, budget: dict, note: str = '',
+                 latency: dict = None) -> None:
     """Write REPORT.md, efficiency.png and results.json from per-seed results."""
     out.mkdir(parents=True, exist_ok=True)
     (out / 'results.json').write_text(json.dumps({'budget': budget, 'note': note,
-                                                  'seeds': results}, indent=1))
+                                                  'latency': latency, 'seeds': results},
+                                                 indent=1))
     methods = [m for m in METHODS if m in next(iter(results.values()))]
     metrics = [k for k in results[next(iter(results))]['base'] if k not in ('curve',)]
     violations = 'events_per_episode' if 'events_per_episode' in metrics else 'violation_rate'
@@ -226,11 +276,7 @@ def write_report(results: dict, out: Path, suite: str, budget: dict, note: str =
         cells = [interval([results[s][method][m] for s in results]) for m in metrics]
         change = '' if method == 'base' else change_versus_base(results, method, violations)
         lines.append(f'| {method} | ' + ' | '.join(cells) + f' | {change} |')
-    base_latency = np.mean([results[s]['base'].get('latency_s', np.nan) for s in results])
-    lines.append('')
-    for method in ('pact', 'guardrail'):
-        ratio = np.mean([results[s][method].get('latency_s', np.nan) for s in results])
-        lines.append(f'Latency ratio {method}/base: {ratio / base_latency:.2f}  ')
+    lines += [''] + latency_lines(results, latency)
     lines += ['', steps_to_match_dppo(results), '',
               '![efficiency](efficiency.png) (on-policy safe rate = fraction of rollout steps '
               'with no constraint violated, per iteration, mean over seeds)']
@@ -263,11 +309,11 @@ def sim_note(budget: dict, episodes: int) -> str:
 
 
 def load_results(path: Path):
-    """Return (per-seed results, budget, note) from a results.json (either layout)."""
+    """Return (per-seed results, budget, note, side-by-side latency) from a results.json."""
     data = json.loads(path.read_text())
     if 'seeds' in data:
-        return data['seeds'], data['budget'], data.get('note')
-    return data, None, None
+        return data['seeds'], data['budget'], data.get('note'), data.get('latency')
+    return data, None, None, None
 
 
 def main(argv=None) -> int:
@@ -286,6 +332,8 @@ def main(argv=None) -> int:
     parser.add_argument('--out', type=Path, default=Path(__file__).parent)
     parser.add_argument('--report-only', action='store_true',
                         help='rewrite the reports from the results.json files in --out')
+    parser.add_argument('--remeasure-latency', action='store_true',
+                        help='with --report-only (sim): time base, aligned and guardrail again')
     arguments = parser.parse_args(argv)
     torch.set_num_threads(1)
     budget = {'iterations': arguments.iterations,
@@ -294,19 +342,24 @@ def main(argv=None) -> int:
                [(arguments.out / task, f'sim:{task}') for task in arguments.tasks])
     for (folder, suite), task in zip(folders, arguments.tasks, strict=False):
         note = '' if suite == 'toy' else sim_note(budget, arguments.episodes)
+        base = arguments.base_dir / f'{task}_base.pact'
+        aligned = arguments.aligned_dir / f'{task}_pact.pact'
+        latency = None
         if arguments.report_only:
-            results, stored, stored_note = load_results(folder / 'results.json')
+            results, stored, stored_note, latency = load_results(folder / 'results.json')
             budget, note = stored or budget, stored_note or note
+            if arguments.remeasure_latency and suite != 'toy':
+                latency = side_by_side_latency(task, base, aligned)
         elif suite == 'toy':
             results = {str(seed): run_toy_seed(seed, budget) for seed in range(arguments.seeds)}
         else:
-            base = arguments.base_dir / f'{task}_base.pact'
             results = {}
             for seed in range(arguments.seeds):      # report after every seed: nothing lost
                 results[str(seed)] = run_sim_seed(seed, task, base, budget, arguments.episodes,
-                                                  arguments.aligned_dir / f'{task}_pact.pact')
+                                                  aligned)
                 write_report(results, folder, suite, budget, note)
-        write_report(results, folder, suite, budget, note)
+            latency = side_by_side_latency(task, base, aligned)
+        write_report(results, folder, suite, budget, note, latency)
     return 0
 
 

@@ -11,11 +11,17 @@ import torch
 BENCH = Path(__file__).resolve().parents[4] / 'bench' / 'alignment' / 'run.py'
 
 
-def test_toy_benchmark_writes_report_plot_and_results(tmp_path):
-    torch.set_num_threads(1)
+def load_bench():
+    """Import bench/alignment/run.py as a module."""
     spec = importlib.util.spec_from_file_location('alignment_bench', BENCH)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
+    return bench
+
+
+def test_toy_benchmark_writes_report_plot_and_results(tmp_path):
+    torch.set_num_threads(1)
+    bench = load_bench()
     assert bench.main(['--suite', 'toy', '--seeds', '1', '--iterations', '2',
                        '--chunks-per-iteration', '64', '--out', str(tmp_path)]) == 0
     stored = json.loads((tmp_path / 'results.json').read_text())
@@ -28,3 +34,19 @@ def test_toy_benchmark_writes_report_plot_and_results(tmp_path):
     assert '| pact |' in report and 'Latency ratio guardrail/base' in report
     assert 'PPO-style baseline' in report
     assert (tmp_path / 'efficiency.png').stat().st_size > 1000
+
+
+def test_sim_latency_is_timed_side_by_side_and_reported_as_ratios():
+    torch.set_num_threads(1)
+    bench = load_bench()
+    base = BENCH.parents[2] / 'models' / 'base' / 'pick_base.pact'
+    latency = bench.side_by_side_latency('pick', base, base, repeats=2)
+    assert set(latency) == {'base', 'pact', 'guardrail'}
+    assert all(value > 0 for value in latency.values())
+    lines = bench.latency_lines({}, {'base': 0.004, 'pact': 0.005, 'guardrail': 0.02})
+    assert lines[0].startswith('Latency ratio pact/base: 1.25 (5.0 ms vs 4.0 ms')
+    assert lines[1].startswith('Latency ratio guardrail/base: 5.00')
+    per_run = bench.latency_lines({'0': {m: {'latency_s': v} for m, v in
+                                         (('base', 0.002), ('pact', 0.002),
+                                          ('guardrail', 0.006))}})
+    assert per_run[1].startswith('Latency ratio guardrail/base: 3.00 (medians timed')
