@@ -243,9 +243,10 @@ def latency_lines(results: dict, latency: dict = None) -> list:
     """Return the report's latency-ratio lines: side by side when measured so, else per run."""
     if latency:
         return [f'Latency ratio {method}/base: {latency[method] / latency["base"]:.2f} '
-                f'({1e3 * latency[method]:.1f} ms vs {1e3 * latency["base"]:.1f} ms per chunk, '
-                f'batch 1, one CPU thread, timed in turn in one process; PACT = the seed-0 '
-                f'policy)  ' for method in ('pact', 'guardrail')]
+                f'({1e3 * latency[method]:.1f} ms vs {1e3 * latency["base"]:.1f} ms per chunk)  '
+                for method in ('pact', 'guardrail')] + [
+            '(batch 1, one CPU thread; base, the seed-0 PACT policy and the guardrail timed in '
+            'turn in one process)']
     base = np.mean([results[s]['base'].get('latency_s', np.nan) for s in results])
     return [f'Latency ratio {method}/base: '
             f'{np.mean([results[s][method].get("latency_s", np.nan) for s in results]) / base:.2f}'
@@ -261,7 +262,8 @@ def write_report(results: dict, out: Path, suite: str, budget: dict, note: str =
                                                   'latency': latency, 'seeds': results},
                                                  indent=1))
     methods = [m for m in METHODS if m in next(iter(results.values()))]
-    metrics = [k for k in results[next(iter(results))]['base'] if k not in ('curve',)]
+    hidden = ('curve', 'latency_s') if latency else ('curve',)  # side-by-side ratios instead
+    metrics = [k for k in results[next(iter(results))]['base'] if k not in hidden]
     violations = 'events_per_episode' if 'events_per_episode' in metrics else 'violation_rate'
     lines = [f'# Alignment benchmark ({suite})', '',
              f'Budget per trained method: {budget}. 95 % t-intervals over '

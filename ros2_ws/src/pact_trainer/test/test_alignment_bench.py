@@ -44,7 +44,7 @@ def test_sim_latency_is_timed_side_by_side_and_reported_as_ratios():
     assert set(latency) == {'base', 'pact', 'guardrail'}
     assert all(value > 0 for value in latency.values())
     lines = bench.latency_lines({}, {'base': 0.004, 'pact': 0.005, 'guardrail': 0.02})
-    assert lines[0].startswith('Latency ratio pact/base: 1.25 (5.0 ms vs 4.0 ms')
+    assert lines[0] == 'Latency ratio pact/base: 1.25 (5.0 ms vs 4.0 ms per chunk)  '
     assert lines[1].startswith('Latency ratio guardrail/base: 5.00')
     per_run = bench.latency_lines({'0': {m: {'latency_s': v} for m, v in
                                          (('base', 0.002), ('pact', 0.002),
