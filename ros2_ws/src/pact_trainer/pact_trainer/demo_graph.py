@@ -91,6 +91,7 @@ class GraphProgress:
     iterations: List[dict] = field(default_factory=list)
     env_steps: int = 0           # action rows the policy node commanded
     policy_steps: int = 0
+    episodes_started: int = 0    # EpisodeEvent starts seen from the sim node
     episodes_finished: int = 0
     next_seed: int = 0
     reset_errors: List[str] = field(default_factory=list)
@@ -113,6 +114,9 @@ def status_record(message: AlignmentStatus) -> dict:
             'constraint_names': list(message.constraint_names)}
 
 
+RESET_RETRY_S = 5.0  # resend a reset_episode request left unanswered this long (wall s)
+
+
 class DemoDriver(Node):
     """Watch the graph and start each episode with the next fixed seed."""
 
@@ -124,6 +128,8 @@ class DemoDriver(Node):
         self.running = False  # episodes are started (and restarted) only once running
         self.reset_client = self.create_client(ResetEpisode, '/sim_node/reset_episode')
         self._reset_pending = None
+        self._reset_sent = 0.0
+        self._wanted_seed = None  # seed of the episode asked for and not yet confirmed
         self.create_subscription(PolicyStatus, '/policy_node/status', self._on_policy_status,
                                  RELIABLE)
         self.create_subscription(ModelAnnouncement, '/model_announcement',
@@ -138,21 +144,47 @@ class DemoDriver(Node):
     # --- episodes ---------------------------------------------------------------------------
 
     def start_next_episode(self) -> None:
-        """Ask the sim node to start an episode with the next seed (asynchronously)."""
-        if self._reset_pending is not None and not self._reset_pending.done():
+        """
+        Ask the sim node to start an episode with the next seed (asynchronously).
+
+        The request waits until the sim node's service is discovered (a request sent before
+        that is lost) and is sent again if no answer came within ``RESET_RETRY_S``; ``poll``
+        (called by the spinning loops) does both.
+        """
+        if self._wanted_seed is not None:
             return
-        seed = self.progress.next_seed
+        self._wanted_seed = self.progress.next_seed
         self.progress.next_seed += 1
-        self._reset_pending = self.reset_client.call_async(ResetEpisode.Request(seed=seed))
+        self._reset_pending = None
+        self.poll()
+
+    def poll(self) -> None:
+        """Send the wanted reset once the service is there; resend one left unanswered."""
+        if self._wanted_seed is None or not self.reset_client.service_is_ready():
+            return
+        pending = self._reset_pending
+        if pending is not None and (pending.done()
+                                    or time.monotonic() - self._reset_sent < RESET_RETRY_S):
+            return
+        if pending is not None:
+            self.reset_client.remove_pending_request(pending)
+        self._reset_sent = time.monotonic()
+        self._reset_pending = self.reset_client.call_async(
+            ResetEpisode.Request(seed=self._wanted_seed))
         self._reset_pending.add_done_callback(self._on_reset_done)
 
     def _on_reset_done(self, future) -> None:
+        if future.cancelled():
+            return
+        self._wanted_seed = None
         response = future.result()
         if response is None or not response.success:
             message = 'no response' if response is None else response.message
             self.progress.reset_errors.append(message)
 
     def _on_episode(self, message: EpisodeEvent) -> None:
+        if message.event == EpisodeEvent.EVENT_START:
+            self.progress.episodes_started += 1
         ended = (message.event == EpisodeEvent.EVENT_END
                  and message.reason == EpisodeEvent.REASON_TIMEOUT)
         if ended and self.running:
@@ -279,6 +311,7 @@ def _drive(settings, driver, executor, group, console, logs: Path) -> GraphProgr
 
         def advanced():
             nonlocal last_change, seen
+            driver.poll()
             if len(progress.iterations) != seen:
                 last_change, seen = time.monotonic(), len(progress.iterations)
             if progress.reset_errors:
@@ -296,4 +329,8 @@ def _drive(settings, driver, executor, group, console, logs: Path) -> GraphProgr
         timeout = settings.iterations * settings.iteration_timeout_s + settings.swap_timeout_s
         _wait(executor, group, advanced, timeout, f'{settings.iterations} iterations to be '
               'hot-swapped into the policy node', logs)
+    if not progress.episodes_finished:
+        raise GraphError('the simulator finished no episode while aligning: the policy ran on '
+                         f'a frozen scene (episodes started: {progress.episodes_started}; node '
+                         f'logs in {logs})')
     return progress

@@ -55,6 +55,7 @@ def drive(driver: DemoDriver, executor) -> None:
     driver.start_next_episode()
     while True:
         executor.spin_once(timeout_sec=0.1)
+        driver.poll()
         if progress.reset_errors:
             driver.log(f'reset_episode failed: {progress.reset_errors.pop()}; retrying')
             driver.start_next_episode()

@@ -194,12 +194,13 @@ def run_demo(arguments, console: Console) -> int:
                   'after': render(aligned_policy, settings, seed, f'after ({final_version})')}
         record = DemoRecord(settings.task, str(base_path), str(aligned_path), final_version,
                             before, after, progress.iterations, progress.hot_swaps,
-                            timer.seconds, settings.to_dict())
+                            timer.seconds, settings.to_dict(), progress.episodes_finished)
     record.timings = {**timer.seconds, 'total': time.monotonic() - started}
     report_path = write_report(run_dir, record, frames)
     print_table(console, record)
     console.print(f'{len(progress.hot_swaps)} hot swap(s): '
-                  + ', '.join(s['version'] for s in progress.hot_swaps))
+                  + ', '.join(s['version'] for s in progress.hot_swaps)
+                  + f'; {progress.episodes_finished} live episodes')
     console.print('wall time per phase: ' + ', '.join(f'{name} {seconds:.0f} s'
                                                       for name, seconds in record.timings.items()))
     console.print(f'report: {report_path}')

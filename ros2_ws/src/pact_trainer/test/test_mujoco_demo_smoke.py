@@ -26,7 +26,7 @@ import yaml
 
 OVERLAY = Path(__file__).resolve().parents[4] / 'config' / 'demo' / 'mujoco_demo.yaml'
 TINY = {
-    'mujoco_demo': {'iterations': 1, 'eval_episodes': 2, 'frame_width': 160,
+    'mujoco_demo': {'task': 'reach', 'iterations': 1, 'eval_episodes': 2, 'frame_width': 160,
                     'frame_height': 120, 'startup_timeout_s': 150.0,
                     'iteration_timeout_s': 150.0, 'swap_timeout_s': 60.0},
     'sim_node': {'real_time_factor': 4.0},
@@ -84,6 +84,7 @@ def test_the_aligned_model_was_hot_swapped_into_the_running_policy(demo_run):
     aligned = load_checkpoint(results['aligned_checkpoint'])
     assert aligned.version == results['aligned_version'] != 'base-reach'
     assert 'hot swap: the policy node now runs' in finished.stdout
+    assert results['live_episodes'] >= 1    # the sim node ran episodes, not a frozen scene
 
 
 def test_the_printed_table_is_the_reported_table(demo_run):
@@ -162,5 +163,5 @@ def test_a_missing_base_checkpoint_fails_naming_the_command_that_makes_it(tmp_pa
     monkeypatch.chdir(tmp_path)  # no models/base/ here
     assert main(['--params-file', str(OVERLAY), '--runs-dir', str(tmp_path / 'runs')]) == 1
     printed = ' '.join(capsys.readouterr().out.split())
-    assert 'no base checkpoint for task' in printed and 'reach_base.pact' in printed
+    assert 'no base checkpoint for task' in printed and 'pick_base.pact' in printed
     assert 'bash bench/policy/make_base_policies.sh' in printed

@@ -55,6 +55,7 @@ class DemoRecord:
     hot_swaps: List[dict] = field(default_factory=list)
     timings: Dict[str, float] = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
+    live_episodes: int = 0       # episodes the live graph finished while aligning
 
     def to_dict(self) -> dict:
         """Return a JSON-ready dict of every number."""
@@ -65,7 +66,8 @@ class DemoRecord:
                 'table': {'header': list(TABLE_HEADER), 'rows': [list(row) for row in rows]},
                 'before': self.before.to_dict(), 'after': self.after.to_dict(),
                 'iterations': self.iterations, 'hot_swaps': self.hot_swaps,
-                'timings_s': self.timings, 'settings': self.settings}
+                'live_episodes': self.live_episodes, 'timings_s': self.timings,
+                'settings': self.settings}
 
 
 def format_value(key: str, value: float) -> str:
@@ -174,7 +176,9 @@ def report_markdown(record: DemoRecord, frame_files: Dict[str, Dict[str, str]],
                'kl_proxy', 'rolled_back', 'wall_time')
     lines.append(markdown_table(columns, [[_cell(r.get(c)) for c in columns]
                                           for r in record.iterations]))
-    lines += ['', '## Hot swaps observed in the running policy node', '']
+    lines += ['', f'Episodes the live graph (sim node) finished while aligning: '
+                  f'{record.live_episodes}.', '',
+              '## Hot swaps observed in the running policy node', '']
     lines.append(markdown_table(('model version active', 'seconds since the graph started'),
                                 [[s['version'], f"{s['wall_s']:.1f}"] for s in record.hot_swaps]))
     if frames:
