@@ -102,7 +102,8 @@ def test_images_in_chunks_out_and_no_image_holds(tmp_path):
             step = rig.steps[-1]
             assert step.has_image and step.image.encoding == 'rgb8'
             assert (step.image.width, step.image.height) == (32, 24)
-            assert rig.status().state == PolicyStatus.STATE_ACTIVE
+            # the latest status may predate the first frame (HOLDING on the camera): wait
+            rig.wait(lambda: rig.status().state == PolicyStatus.STATE_ACTIVE, 'ACTIVE')
 
             rig.image_encoding = ''  # the camera stops: hold, like stale joint states
             rig.wait(lambda: rig.status().state == PolicyStatus.STATE_HOLDING, 'HOLDING')
