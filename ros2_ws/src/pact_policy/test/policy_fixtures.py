@@ -1,18 +1,32 @@
 # Copyright 2026 The PACT-ROS Authors
 # SPDX-License-Identifier: Apache-2.0
-"""Small Panda policies and robot descriptions shared by the node tests."""
+"""Small Panda policies, robot descriptions and DDS test pieces shared by the node tests."""
 
 import pathlib
 import site
 
 import numpy as np
+from pact_msgs.msg import PolicyStatus, PolicyStep
 from pact_policy.core.normalizer import Normalizer
 from pact_policy.core.policy import DiffusionPolicy
 from pact_policy.core.policy_config import PolicyConfig
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 import torch
+from trajectory_msgs.msg import JointTrajectory
 
 PANDA_ACTION_NAMES = [f'panda_joint{i}' for i in range(1, 8)] + ['panda_finger_joint1']
 PANDA_HOME = [0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785, 0.02]
+LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
+                     durability=DurabilityPolicy.TRANSIENT_LOCAL)
+RELIABLE = QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE)
+
+
+def record_policy_outputs(node, trajectories: list, steps: list, statuses: list) -> None:
+    """Append what the policy node publishes (trajectories, PolicySteps, status) to the lists."""
+    node.create_subscription(JointTrajectory, 'joint_trajectory_controller/joint_trajectory',
+                             trajectories.append, RELIABLE)
+    node.create_subscription(PolicyStep, '/policy_node/policy_step', steps.append, RELIABLE)
+    node.create_subscription(PolicyStatus, '/policy_node/status', statuses.append, RELIABLE)
 
 
 def example_robot_urdf(relative: str) -> str:

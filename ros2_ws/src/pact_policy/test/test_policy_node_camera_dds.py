@@ -11,21 +11,17 @@ model without ``camera_topic`` fails configure with a message saying what to set
 import types
 
 import numpy as np
-from pact_msgs.msg import PolicyStatus, PolicyStep
+from pact_msgs.msg import PolicyStatus
 from pact_policy.camera_input import CameraInputMixin
 from pact_policy.core.checkpoint import save_checkpoint
 from pact_testing.processes import NodeProcess, wait_until
-from policy_fixtures import PANDA_ACTION_NAMES, PANDA_HOME, panda_urdf, tiny_panda_policy
+from policy_fixtures import LATCHED, PANDA_ACTION_NAMES, PANDA_HOME, panda_urdf
+from policy_fixtures import record_policy_outputs, tiny_panda_policy
 import rclpy
-from rclpy.qos import (DurabilityPolicy, qos_profile_sensor_data, QoSProfile,
-                       ReliabilityPolicy)
+from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import String
-from trajectory_msgs.msg import JointTrajectory
 
-LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
-                     durability=DurabilityPolicy.TRANSIENT_LOCAL)
-RELIABLE = QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE)
 TIMEOUT_S = 30.0
 CAMERA_TOPIC = '/wrist_camera/image_raw'
 CAMERA_SETTINGS = {'camera_name': 'wrist', 'image_size': 16, 'image_encoder_channels': [4, 8],
@@ -59,12 +55,7 @@ class CameraRig:
         camera = node.create_publisher(Image, CAMERA_TOPIC, qos_profile_sensor_data)
         node.create_publisher(String, '/robot_description', LATCHED).publish(
             String(data=panda_urdf()))
-        node.create_subscription(JointTrajectory, 'joint_trajectory_controller/joint_trajectory',
-                                 self.trajectories.append, RELIABLE)
-        node.create_subscription(PolicyStep, '/policy_node/policy_step', self.steps.append,
-                                 RELIABLE)
-        node.create_subscription(PolicyStatus, '/policy_node/status', self.statuses.append,
-                                 RELIABLE)
+        record_policy_outputs(node, self.trajectories, self.steps, self.statuses)
         node.create_timer(0.02, lambda: joints.publish(
             JointState(name=PANDA_ACTION_NAMES, position=PANDA_HOME)))
         node.create_timer(0.04, lambda: self.image_encoding and camera.publish(

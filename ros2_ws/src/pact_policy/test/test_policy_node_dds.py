@@ -13,22 +13,18 @@ import hashlib
 from lifecycle_msgs.msg import Transition
 from lifecycle_msgs.srv import ChangeState
 import numpy as np
-from pact_msgs.msg import ModelAnnouncement, PolicyStatus, PolicyStep
+from pact_msgs.msg import ModelAnnouncement, PolicyStatus
 from pact_msgs.srv import ActivateModel, GetModelChunk, ResetEStop, RollbackModel
 from pact_policy.core.checkpoint import checkpoint_bytes, save_checkpoint
 from pact_policy.core.urdf_model import URDFModel
 from pact_testing.processes import NodeProcess, wait_until
-from policy_fixtures import PANDA_ACTION_NAMES, PANDA_HOME, panda_urdf, tiny_panda_policy
+from policy_fixtures import LATCHED, PANDA_ACTION_NAMES, PANDA_HOME, panda_urdf
+from policy_fixtures import record_policy_outputs, tiny_panda_policy
 import pytest
 import rclpy
-from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Bool, String
-from trajectory_msgs.msg import JointTrajectory
 
-LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
-                     durability=DurabilityPolicy.TRANSIENT_LOCAL)
-RELIABLE = QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE)
 TIMEOUT_S = 30.0
 MARGIN = 0.05
 VELOCITY_SCALE = 0.5
@@ -52,12 +48,7 @@ class Harness:
         self.estop_pub = node.create_publisher(Bool, '/policy_node/estop', LATCHED)
         self.announce_pub = node.create_publisher(ModelAnnouncement, '/model_announcement',
                                                   LATCHED)
-        node.create_subscription(JointTrajectory, 'joint_trajectory_controller/joint_trajectory',
-                                 self.trajectories.append, RELIABLE)
-        node.create_subscription(PolicyStep, '/policy_node/policy_step', self.steps.append,
-                                 RELIABLE)
-        node.create_subscription(PolicyStatus, '/policy_node/status', self.statuses.append,
-                                 RELIABLE)
+        record_policy_outputs(node, self.trajectories, self.steps, self.statuses)
         node.create_service(GetModelChunk, CHUNK_SERVICE, self.serve_chunk)
         node.create_timer(0.02, self.tick_joint_states)
         self.description_pub.publish(String(data=panda_urdf()))

@@ -14,15 +14,11 @@ from pact_msgs.msg import ModelAnnouncement, PolicyStatus
 from pact_policy.core.checkpoint import checkpoint_bytes, save_checkpoint
 from pact_policy.core.urdf_model import URDFModel
 from pact_testing.processes import NodeProcess, wait_until
-from policy_fixtures import PANDA_ACTION_NAMES, PANDA_HOME, panda_urdf, tiny_panda_policy
+from policy_fixtures import LATCHED, PANDA_ACTION_NAMES, PANDA_HOME, panda_urdf
+from policy_fixtures import RELIABLE, tiny_panda_policy
 import rclpy
-from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Float64MultiArray, String
-
-LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
-                     durability=DurabilityPolicy.TRANSIENT_LOCAL)
-RELIABLE = QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE)
 
 
 def test_forward_commands_within_limits_and_file_uri_swap(tmp_path):
