@@ -20,6 +20,7 @@ import argparse
 import copy
 import json
 from pathlib import Path
+import sys
 import time
 
 import matplotlib
@@ -35,6 +36,9 @@ import torch
 
 matplotlib.use('Agg')
 from matplotlib import pyplot  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from timing import median_seconds_in_turn  # noqa: E402  (bench/timing.py)
 
 METHODS = ('base', 'pact', 'rwr', 'dppo', 'guardrail')
 
@@ -123,14 +127,11 @@ def run_sim_seed(seed: int, task: str, base_path: Path, budget: dict, episodes: 
     # Panda URDF/SRDF + config/constraints/sim_tasks.yaml; each sample keeps its world's layout.
     robot = build_robot_costs(base, env, constraints=str(SIM_CONSTRAINTS))
     costs = robot.cost_set()
-    observation = torch.zeros(1, base.config.condition_dim)
     results = {}
 
     def measure(policy, name, curve, context_fn=None):
-        latency = {} if context_fn is None else {
-            'context': {key: value[:1] for key, value in context_fn(env).items()}}
+        # latency: side_by_side_latency, once per task (timed in turn, not here)
         results[name] = {**evaluate_in_sim(policy, task, episodes, seed, context_fn),
-                         'latency_s': sampling_latency(policy, observation, **latency),
                          'curve': curve}
         summary = {k: round(v, 3) for k, v in results[name].items() if k != 'curve'}
         print(f'[{task} seed {seed}] {name}: {summary}', flush=True)
@@ -183,15 +184,8 @@ def side_by_side_latency(task: str, base_path: Path, aligned_path: Path,
     observation = torch.zeros(1, base.config.condition_dim)
     calls = {'base': lambda: base.sample(observation), 'pact': lambda: aligned.sample(observation),
              'guardrail': lambda: guard.sample(observation, context=context)}
-    times = {name: [] for name in calls}
-    for round_index in range(repeats + 2):               # two warm-up rounds
-        for name, call in calls.items():
-            started = time.perf_counter()
-            with torch.set_grad_enabled(name == 'guardrail'):
-                call()
-            if round_index >= 2:
-                times[name].append(time.perf_counter() - started)
-    return {name: float(np.median(values)) for name, values in times.items()}
+    with torch.no_grad():               # the guardrail enables gradients where it needs them
+        return median_seconds_in_turn(calls, repeats)
 
 
 def curve_of(history) -> list:

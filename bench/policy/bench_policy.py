@@ -17,6 +17,7 @@ announcement → active (PolicyStatus, auto_activate, swap at the next chunk bou
 """
 
 import argparse
+from functools import partial
 import hashlib
 import os
 import pathlib
@@ -33,6 +34,8 @@ import numpy as np
 import torch
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / 'bench'))
+from timing import median_seconds_in_turn  # noqa: E402  (bench/timing.py)
 SIZES = {
     'mlp-256x3': {'model_type': 'mlp', 'mlp_hidden_dim': 256},
     'unet-64-128': {'unet_down_dims': [64, 128]},
@@ -116,15 +119,11 @@ def aligned_latency_table(repetitions: int, tasks=('reach', 'pick', 'carry')) ->
             continue
         base, aligned = (load_checkpoint(path).policy.float().eval() for path in paths)
         observation = torch.zeros(1, base.config.condition_dim)
-        times = {id(base): [], id(aligned): []}
         with torch.no_grad():
-            for turn in range(2 * (repetitions + 3)):
-                policy = (base, aligned)[turn % 2]
-                start = time.perf_counter()
-                policy.sample(observation)
-                if turn >= 6:                                   # 3 warm-up chunks each
-                    times[id(policy)].append(time.perf_counter() - start)
-        base_p50, aligned_p50 = (float(np.median(times[id(p)])) for p in (base, aligned))
+            medians = median_seconds_in_turn({'base': partial(base.sample, observation),
+                                              'aligned': partial(aligned.sample, observation)},
+                                             repetitions, warmup_rounds=3)
+        base_p50, aligned_p50 = medians['base'], medians['aligned']
         lines.append(f'| {task} | {1e3 * base_p50:.2f} | {1e3 * aligned_p50:.2f} | '
                      f'{aligned_p50 / base_p50:.2f} | `{aligned.config.architecture_id}` |')
         print(lines[-1], flush=True)
