@@ -215,7 +215,8 @@ class PactAligner:
     def _train(self, fresh: RolloutBatch, index_generator: torch.Generator,
                generator: torch.Generator) -> dict:
         """Distil; ``index_generator`` (CPU) draws buffer rows, ``generator`` the noise."""
-        teacher = SafeTeacher(self.teacher_policy, self.costs, self.config.guidance,
+        costs = self.costs  # the curriculum's margins hold for the whole update
+        teacher = SafeTeacher(self.teacher_policy, costs, self.config.guidance,
                               self.config.jacobian, self.config.max_correction_rms)
         for group in self.optimizer.param_groups:
             group['lr'] = self.config.learning_rate * self.step_scale
@@ -228,7 +229,7 @@ class PactAligner:
                 sample = self.buffer.sample(self.config.batch_size, index_generator)
                 minibatch = DistillationBatch(sample.action, sample.observation, sample.context)
                 if self.config.objective == 'rwr':
-                    loss, info = rwr_loss(self.student, self.costs, minibatch,
+                    loss, info = rwr_loss(self.student, costs, minibatch,
                                           self.config.rwr_temperature, generator)
                 else:
                     loss, info = distillation_loss(self.student, teacher, minibatch, generator)

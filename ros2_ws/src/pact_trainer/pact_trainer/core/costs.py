@@ -136,12 +136,6 @@ class CostSet:
         values = self.values(chunk, context)
         return values @ self.weights.to(values)
 
-    def violations(self, chunk: torch.Tensor, context: Context,
-                   tolerance: float = 0.0) -> torch.Tensor:
-        """Return c_k > tolerance as a bool tensor (B, K)."""
-        with torch.no_grad():
-            return self.values(chunk, context) > tolerance
-
 
 def slice_context(context: Context, index) -> dict:
     """Return the context restricted to ``index`` (any torch index) along the batch axis."""

@@ -23,7 +23,7 @@ accepted student (optionally softly: θ_T ← (1 − τ) θ_T + τ θ); ``'froze
 
 from dataclasses import dataclass
 
-from pact_trainer.core.costs import Context
+from pact_trainer.core.costs import Context, context_to
 from pact_trainer.core.safe_teacher import SafeTeacher
 import torch
 
@@ -52,7 +52,7 @@ def distillation_loss(student, teacher: SafeTeacher, batch: DistillationBatch,
                       generator: torch.Generator = None):
     """Return (loss, info) of one distillation step; info holds mean λ_t, cost, guided share."""
     noisy, timestep, observation, _, _ = noisy_inputs(student, batch, generator)
-    context = {key: value.to(student.device) for key, value in batch.context.items()}
+    context = context_to(batch.context, student.device)
     output = teacher.target(noisy, timestep, observation, context)
     prediction = student.predict(noisy, timestep, observation)
     loss = torch.mean((prediction - output.target) ** 2)

@@ -10,9 +10,9 @@ zero length or more than ``MAX_CHUNK_BYTES`` (4 MiB) give an error string and no
 
 from collections import OrderedDict
 from dataclasses import dataclass
-import hashlib
 
-MAX_CHUNK_BYTES = 4 * 1024 * 1024
+from pact_policy.core.checkpoint import sha256_hex
+from pact_policy.core.model_transfer import MAX_CHUNK_BYTES  # the client's limit too
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class ModelStore:
         self.archives.move_to_end(version)
         while len(self.archives) > self.max_versions:
             self.archives.popitem(last=False)
-        return hashlib.sha256(archive).hexdigest()
+        return sha256_hex(archive)
 
     def read_chunk(self, version: str, offset: int, length: int) -> ChunkReply:
         """Return bytes [offset, offset + length) of ``version`` or an error reply."""

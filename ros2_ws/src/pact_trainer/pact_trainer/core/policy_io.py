@@ -5,19 +5,17 @@ Policy (de)serialisation for trainer checkpoints, safe to load with ``weights_on
 
 A policy state is ``{'config': PolicyConfig.to_dict(), 'action_normalizer': …,
 'observation_normalizer': …, 'weights': state_dict}``: plain dicts, strings, numbers and
-tensors only. ``export_policy`` writes the deployable files (config JSON + safetensors) that
-``pact_policy`` loads; see the report for the remaining format hand-shake with pact_policy.
+tensors only. Deployable archives are pact_policy checkpoints
+(``pact_policy.core.checkpoint``).
 """
 
 import copy
-import json
 import os
 from pathlib import Path
 
 from pact_policy.core.normalizer import Normalizer
 from pact_policy.core.policy import DiffusionPolicy
 from pact_policy.core.policy_config import PolicyConfig
-from safetensors.torch import save_file
 import torch
 
 
@@ -55,18 +53,3 @@ def atomic_torch_save(obj, path: Path) -> None:
         stream.flush()
         os.fsync(stream.fileno())
     os.replace(temporary, path)
-
-
-def export_policy(policy: DiffusionPolicy, directory: Path, metadata: dict = None) -> Path:
-    """Write ``config.json`` (config + normalisers + metadata) and ``model.safetensors``."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    description = {'config': policy.config.to_dict(),
-                   'architecture_id': policy.config.architecture_id,
-                   'action_normalizer': policy.action_normalizer.to_dict(),
-                   'observation_normalizer': policy.observation_normalizer.to_dict(),
-                   'metadata': metadata or {}}
-    weights = {k: v.detach().cpu().contiguous() for k, v in policy.state_dict().items()}
-    save_file(weights, str(directory / 'model.safetensors'))
-    (directory / 'config.json').write_text(json.dumps(description, indent=2))
-    return directory

@@ -174,12 +174,6 @@ class RobotCosts:
                     mask[row, column] = True
         return torch.as_tensor(points, dtype=torch.float32), torch.as_tensor(mask)
 
-    def with_template(self, scene: Scene) -> 'RobotCosts':
-        """Return costs for another template scene (same robot, config, joints, device)."""
-        return RobotCosts(self.robot, scene, self.config, self.action_joints, self.costs.dt,
-                          self.costs.device, self.costs.dtype, self.observation_names,
-                          self.package_dirs)
-
 
 def _shapes(obstacles: ObstacleTensors) -> dict:
     return {kind: {name: tuple(value.shape[1:]) for name, value in fields.items()}

@@ -15,6 +15,7 @@ scene identities into per-sample cost context rows (e.g. obstacle poses of that 
 from dataclasses import dataclass
 
 import numpy as np
+from pact_trainer.core.costs import slice_context
 from pact_trainer.core.rollouts import RolloutBatch
 import torch
 
@@ -95,7 +96,7 @@ class RolloutIntake:
             reason = 'no usable scene for the step'
             self.rejected[reason] = self.rejected.get(reason, 0) + dropped
         return RolloutBatch(observation[valid], action[valid],
-                            {key: value[valid] for key, value in context.items()},
+                            slice_context(context, valid),
                             env_steps=steps)
 
     def _check(self, step: StepRecord) -> str:

@@ -20,6 +20,7 @@ tensors and ints, so checkpoints can be read back with ``torch.load(weights_only
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from pact_trainer.core.costs import slice_context
 import torch
 
 
@@ -53,7 +54,7 @@ class RolloutBatch:
     def select(self, index) -> 'RolloutBatch':
         """Return the rows ``index`` (no step accounting)."""
         return RolloutBatch(self.observation[index], self.action[index],
-                            {key: value[index] for key, value in self.context.items()})
+                            slice_context(self.context, index))
 
 
 class RolloutSource(Protocol):

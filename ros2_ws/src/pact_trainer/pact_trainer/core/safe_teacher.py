@@ -44,7 +44,7 @@ with â_0 = a_t − t·v_T. The 1/α_t factors of (1) (stop-gradient) and (2) gr
 
 from dataclasses import dataclass
 
-from pact_trainer.core.costs import Context, CostSet
+from pact_trainer.core.costs import Context, CostSet, slice_context
 from pact_trainer.core.guidance import GuidanceSchedule, step_position
 import torch
 
@@ -113,7 +113,7 @@ class SafeTeacher:
         cost = torch.zeros(noisy.shape[0], dtype=noisy.dtype, device=noisy.device)
         if bool(guided.any()):
             index = guided.nonzero().squeeze(-1)
-            sub_context = {key: value[index] for key, value in context.items()}
+            sub_context = slice_context(context, index)
             gradient, sub_cost = self.cost_gradient(noisy[index], timestep[index],
                                                     observation[index], sub_context)
             levels = self.policy.noise_levels(timestep[index])

@@ -10,6 +10,7 @@ policy. Env steps are accounted as chunks × ``n_action_steps`` (what executing 
 cost); denoiser calls as chunks × sampler evaluations per chunk.
 """
 
+from pact_trainer.core.costs import slice_context
 from pact_trainer.core.rollouts import RolloutBatch
 import torch
 
@@ -44,7 +45,7 @@ class ObservationReplaySource:
         with torch.no_grad():
             action = policy.sample(observation.to(policy.device), sampler=self.sampler,
                                    num_steps=self.num_steps, generator=generator).cpu()
-        context = {key: value[index] for key, value in self.context.items()}
+        context = slice_context(self.context, index)
         return RolloutBatch(observation, action, context,
                             env_steps=num_chunks * policy.config.n_action_steps,
                             denoiser_calls=num_chunks * sampler_calls(policy, self.num_steps,

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import math
 import time
 
-from pact_policy.core.samplers import ddpm_step_indices
+from pact_policy.core.samplers import ddim_transition, ddpm_step_indices
 from pact_trainer.core.costs import CostSet
 from pact_trainer.core.improvement_gate import RolloutStatistics
 import torch
@@ -47,20 +47,10 @@ class ChainRecordingPolicy:
     def transition(self, x, step: int, previous: int, condition):
         """Return (mean, std) of x_{k'} given x_k, both normalised; std is a float."""
         policy = self.policy
-        schedule = policy.schedule
-        alpha_bar = schedule.alpha_cumprod_at(torch.tensor(step)).to(x)
-        alpha_bar_prev = schedule.alpha_cumprod_at(torch.tensor(previous)).to(x)
         steps = torch.full((x.shape[0],), step, dtype=torch.long, device=x.device)
-        epsilon = policy.predict(x, steps, condition)
-        clean = (x - (1 - alpha_bar).sqrt() * epsilon) / alpha_bar.sqrt()
-        clip = policy.config.clip_sample_range
-        if clip > 0:
-            clean = clean.clamp(-clip, clip)
-            epsilon = (x - alpha_bar.sqrt() * clean) / (1 - alpha_bar).sqrt()
-        variance = (1 - alpha_bar_prev) / (1 - alpha_bar) * (1 - alpha_bar / alpha_bar_prev)
-        mean = (alpha_bar_prev.sqrt() * clean
-                + (1 - alpha_bar_prev - variance).clamp(min=0).sqrt() * epsilon)
-        return mean, max(float(variance.sqrt()), self.min_std)
+        mean, std = ddim_transition(policy.schedule, x, policy.predict(x, steps, condition),
+                                    step, previous, 1.0, policy.config.clip_sample_range)
+        return mean, max(float(std), self.min_std)
 
     @torch.no_grad()
     def sample(self, observation, sampler=None, num_steps=None, generator=None, noise=None):
