@@ -11,7 +11,7 @@ from pact_policy.core.normalizer import Normalizer
 from pact_policy.core.policy import DiffusionPolicy
 from pact_policy.core.policy_config import PolicyConfig
 from pact_sim.core.vector_env import VectorEnv
-from pact_trainer.align_cli import build_robot_costs, main
+from pact_trainer.align_cli import build_robot_costs, main, observations_from_mcap
 from pact_trainer.core.sim_source import VectorEnvSource
 from pact_trainer.core.toy_problem import make_toy_policy
 from pact_trainer.mcap_log import McapLog
@@ -169,3 +169,28 @@ def test_robot_costs_use_the_configs_capsules_per_link(tmp_path):
     context = {'joint_position': chunk[:, 0]}
     assert float(one.chunk_costs(chunk, context).min_clearance) <= float(
         two.chunk_costs(chunk, context).min_clearance)
+
+
+def test_mcap_rows_and_cost_positions_follow_the_logged_history(tmp_path):
+    # n_obs_steps = 2: a PolicyStep carries [older frame '@-1', newest frame], named so.
+    env = VectorEnv('reach', 1)
+    env.reset([0])
+    policy = untrained_sim_policy(env, n_obs_steps=2)
+    names = list(policy.config.observation_names)
+    logged = [f'{name}@-1' for name in names] + names
+    older, newest = [float(i) for i in range(len(names))], [100.0 + i for i in range(len(names))]
+    log = McapLog(tmp_path / 'log.mcap')
+    for _ in range(3):   # extra entries first: rows are picked by name, not position
+        step = PolicyStep(observation_names=['extra', *reversed(logged)],
+                          observation=[-1.0, *reversed(older + newest)])
+        log.write('/r1/policy_node/policy_step', 'pact_msgs/msg/PolicyStep',
+                  serialize_message(step))
+    log.close()
+    rows = observations_from_mcap([tmp_path / 'log.mcap'], policy)
+    assert rows.shape == (3, 2 * len(names))
+    torch.testing.assert_close(rows[0], torch.tensor(older + newest))
+    # the costs' measured joint positions are the newest frame's '<joint>.position' entries
+    robot = build_robot_costs(policy, env)
+    start = robot._start(torch.zeros(3, 2, len(JOINTS)), {'observation': rows})
+    expected = [100.0 + names.index(f'{joint}.position') for joint in env.action_names]
+    torch.testing.assert_close(start[0], torch.tensor(expected))
