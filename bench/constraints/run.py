@@ -127,7 +127,7 @@ def bench_node_core(robot, scene, config, poses, repeats):
     return rows
 
 
-def bench_torch(robot, scene, config, rng, quick):
+def bench_torch(robot, scene, config, quick):
     """Return rows (device, batch, chunks/s) for forward + backward."""
     import torch
     from pact_constraints.core.torch_costs import TorchConstraintCosts
@@ -193,11 +193,12 @@ def main():
     config = load_constraint_config(ROOT / 'config' / 'constraints' / 'default.yaml')
     rng = np.random.default_rng(0)
     poses = configurations(robot, 200, rng)
-    print(f'one core (#{core}); {machine_description()}', flush=True)
+    machine = machine_description()
+    print(f'one core (#{core}); {machine}', flush=True)
     node_rows = bench_node_core(robot, scene, config, poses, 2 if args.quick else 10)
-    torch_rows = bench_torch(robot, scene, config, rng, args.quick)
+    torch_rows = bench_torch(robot, scene, config, args.quick)
     if not args.quick:
-        write_results(pathlib.Path(args.output), machine_description(), node_rows, torch_rows,
+        write_results(pathlib.Path(args.output), machine, node_rows, torch_rows,
                       'python bench/constraints/run.py')
         print(f'wrote {args.output}')
 

@@ -142,9 +142,7 @@ def build_aligner(arguments, distributed: DistributedTraining = None):
     if distributed is not None:  # torchrun: this rank's GPU, worlds and sampling noise
         device, seed = distributed.device, distributed.rank_seed(arguments.seed)
     loaded = load_checkpoint(arguments.base)
-    policy = loaded.policy.float().train()
-    for parameter in policy.parameters():
-        parameter.requires_grad_(True)
+    policy = loaded.policy.float().train()  # loaded parameters require gradients
     env = None
     if arguments.mode == 'sim':
         from pact_sim.core.vector_env import VectorEnv

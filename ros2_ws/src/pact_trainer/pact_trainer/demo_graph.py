@@ -84,13 +84,11 @@ class GraphProgress:
 
     started: float = field(default_factory=time.monotonic)
     policy_state: int = PolicyStatus.STATE_UNCONFIGURED
-    policy_message: str = ''
     active_version: str = ''
     hot_swaps: List[dict] = field(default_factory=list)
     announcements: Dict[str, str] = field(default_factory=dict)  # version -> URI
     iterations: List[dict] = field(default_factory=list)
     env_steps: int = 0           # action rows the policy node commanded
-    policy_steps: int = 0
     episodes_started: int = 0    # EpisodeEvent starts seen from the sim node
     episodes_finished: int = 0
     next_seed: int = 0
@@ -142,6 +140,13 @@ class DemoDriver(Node):
                                  RELIABLE)
 
     # --- episodes ---------------------------------------------------------------------------
+
+    def begin(self) -> None:
+        """Once the policy node is active: say so and start the first episode."""
+        self.log(f'policy node active with {self.progress.active_version!r}; episodes start at '
+                 f'seed {self.progress.next_seed}')
+        self.running = True
+        self.start_next_episode()
 
     def start_next_episode(self) -> None:
         """
@@ -195,7 +200,7 @@ class DemoDriver(Node):
 
     def _on_policy_status(self, message: PolicyStatus) -> None:
         progress = self.progress
-        progress.policy_state, progress.policy_message = message.state, message.message
+        progress.policy_state = message.state
         version = message.active_model_version
         if version and version != progress.active_version:
             if progress.active_version:
@@ -220,8 +225,12 @@ class DemoDriver(Node):
                  f'{" (gate rolled back)" if record["rolled_back"] else ""}')
 
     def _on_policy_step(self, message: PolicyStep) -> None:
-        self.progress.policy_steps += 1
         self.progress.env_steps += int(message.command_horizon)
+
+
+def raise_keyboard_interrupt(signum, frame):
+    """Signal handler (SIGTERM): unwind like Ctrl-C, so that cleanup code runs."""
+    raise KeyboardInterrupt(f'signal {signum}')
 
 
 class GraphError(RuntimeError):
@@ -296,10 +305,7 @@ def _drive(settings, driver, executor, group, console, logs: Path) -> GraphProgr
     _wait(executor, group, lambda: (progress.policy_state == PolicyStatus.STATE_ACTIVE
                                     and progress.active_version), settings.startup_timeout_s,
           'the policy node to load the base model and activate', logs)
-    console.print(f'policy node active with {progress.active_version!r}; episodes start at '
-                  f'seed {progress.next_seed}')
-    driver.running = True
-    driver.start_next_episode()
+    driver.begin()
     columns = (TextColumn('[bold]PACT[/] iteration {task.completed}/{task.total}'), BarColumn(),
                TextColumn('env steps {task.fields[env_steps]}  violation rate '
                           '{task.fields[violation]}  active model {task.fields[model]}  '

@@ -19,9 +19,10 @@ import sys
 
 from pact_msgs.msg import PolicyStatus
 from pact_trainer.core.demo_settings import load_settings
-from pact_trainer.demo_graph import DemoDriver
+from pact_trainer.demo_graph import DemoDriver, raise_keyboard_interrupt
 import rclpy
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.signals import SignalHandlerOptions
 from rich.console import Console
 
 DEFAULT_OVERLAY = Path('config/demo/mujoco_demo.yaml')
@@ -49,20 +50,13 @@ def drive(driver: DemoDriver, executor) -> None:
     progress = driver.progress
     while not (progress.policy_state == PolicyStatus.STATE_ACTIVE and progress.active_version):
         executor.spin_once(timeout_sec=0.1)
-    driver.log(f'policy node active with {progress.active_version!r}; episodes start at seed '
-               f'{progress.next_seed}')
-    driver.running = True
-    driver.start_next_episode()
+    driver.begin()
     while True:
         executor.spin_once(timeout_sec=0.1)
         driver.poll()
         if progress.reset_errors:
             driver.log(f'reset_episode failed: {progress.reset_errors.pop()}; retrying')
             driver.start_next_episode()
-
-
-def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt(f'signal {signum}')
 
 
 def main(argv=None) -> int:
@@ -73,8 +67,10 @@ def main(argv=None) -> int:
     except ValueError as error:
         print(f'episode_driver: {error}', file=sys.stderr)
         return 1
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    rclpy.init(args=[])
+    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
+    # Python's own handlers only: one Ctrl-C is one KeyboardInterrupt, not a second one
+    # (from rclpy's handler) landing in the shutdown below
+    rclpy.init(args=[], signal_handler_options=SignalHandlerOptions.NO)
     driver = DemoDriver(seed, log=Console().print)
     executor = SingleThreadedExecutor()
     executor.add_node(driver)

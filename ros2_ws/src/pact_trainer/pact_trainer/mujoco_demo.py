@@ -34,7 +34,7 @@ from pact_trainer.core.demo_report import (comparison_rows, DemoRecord, EpisodeF
 from pact_trainer.core.demo_settings import load_settings
 from pact_trainer.core.sim_evaluation import (evaluate_in_sim, evaluation_seeds,
                                               render_policy_episode)
-from pact_trainer.demo_graph import GraphError, run_graph, uri_to_path
+from pact_trainer.demo_graph import GraphError, raise_keyboard_interrupt, run_graph, uri_to_path
 from rich.console import Console
 from rich.table import Table
 
@@ -207,15 +207,11 @@ def run_demo(arguments, console: Console) -> int:
     return 0
 
 
-def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt(f'signal {signum}')
-
-
 def main(argv=None) -> int:
     """Entry point of ``mujoco_demo`` (see the module docstring)."""
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
     console = Console()
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
     # Ctrl-C must stop the demo even when it was started from a script in the background, where
     # SIGINT arrives ignored and Python would not install its KeyboardInterrupt handler.
     signal.signal(signal.SIGINT, signal.default_int_handler)

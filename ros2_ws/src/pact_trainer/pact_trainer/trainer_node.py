@@ -113,9 +113,7 @@ class TrainerNode(Node):
         self.device = self.p['device'] if self.p['device'] != 'auto' else (
             'cuda' if torch.cuda.is_available() else 'cpu')
         loaded = load_checkpoint(self.p['base_checkpoint'])
-        self.policy = loaded.policy.float()
-        for parameter in self.policy.parameters():
-            parameter.requires_grad_(True)
+        self.policy = loaded.policy.float()  # loaded parameters require gradients
         config = self.policy.config
         if not config.action_names:
             raise ValueError('the base policy has no action_names: the constraint costs map '
