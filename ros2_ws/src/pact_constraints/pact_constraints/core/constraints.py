@@ -37,6 +37,7 @@ from pact_constraints.core.penalty import penalty
 from pact_constraints.core.robot_model import RobotModel
 from pact_constraints.core.scene import Scene
 from pact_constraints.core.scene_geometry import scene_bodies
+from pact_constraints.core.spatial import skew_matrix
 import pinocchio as pin
 
 
@@ -94,7 +95,7 @@ class ConstraintEvaluator:
         self.scene = scene
         self.config = config
         self.tool_frame = config.tool_frame or robot.default_tool_frame
-        robot.frame_id(self.tool_frame)
+        self._tool_frame_id = robot.frame_id(self.tool_frame)  # raises on an unknown frame
         gripper = config.gripper_joint or robot.gripper_joint
         gripper = None if gripper == 'none' else gripper
         self.gripper_index = robot.joint_index(gripper) if gripper else None
@@ -102,6 +103,8 @@ class ConstraintEvaluator:
                               scene_dir, convex_meshes=config.geometry_mode != 'exact')
         self.query = DistanceQuery(robot, config.geometry_mode, bodies)
         self._faces = _workspace_faces(config)
+        self._face_normals = np.array([face[0] for face in self._faces]).reshape(-1, 3)
+        self._face_offsets = np.array([face[1] for face in self._faces])
         span = robot.upper - robot.lower
         margin = config.term('joint_position').margin
         self.joint_margins = np.minimum(margin, 0.25 * span)
@@ -181,8 +184,8 @@ class ConstraintEvaluator:
         if 'joint_position' in active:
             terms['joint_position'], evaluation.joint_slack = self._joint_position(positions)
         if 'workspace' in active or 'grasp_approach' in active:
-            frame = robot.frame_id(self.tool_frame)
-            tool = pin.updateFramePlacement(robot.model, robot.data, frame).homogeneous
+            tool = pin.updateFramePlacement(robot.model, robot.data,
+                                            self._tool_frame_id).homogeneous
             evaluation.tool_pose = tool
             jacobian = None
             if with_gradient:
@@ -240,8 +243,7 @@ class ConstraintEvaluator:
         gradient = np.zeros(len(self.robot.joint_names))
         if not self._faces:
             return TermResult('workspace', 0.0, term.margin, np.inf, gradient)
-        normals = np.array([face[0] for face in self._faces])
-        offsets = np.array([face[1] for face in self._faces])
+        normals, offsets = self._face_normals, self._face_offsets
         slack = offsets - normals @ tool[:3, 3]
         cost, slope = penalty(term.margin - slack, term.penalty, term.smooth_width)
         if jacobian is not None:
@@ -276,7 +278,8 @@ class ConstraintEvaluator:
             d_lateral = np.zeros(len(gradient))
             if lateral > 1e-12:
                 unit = lateral_vector / lateral
-                d_lateral = -unit @ jacobian[:3] + along * (unit @ _skew(axis)) @ jacobian[3:]
+                d_lateral = (-unit @ jacobian[:3]
+                             + along * (unit @ skew_matrix(axis)) @ jacobian[3:])
             gradient += d_gate * float(cost) + gate * float(slope) * d_lateral
         return TermResult('grasp_approach', total, term.margin, worst, gradient)
 
@@ -341,11 +344,6 @@ def _workspace_faces(config: ConstraintConfig):
             faces.append((unit, workspace.box_max[axis]))
             faces.append((-unit, -workspace.box_min[axis]))
     return faces
-
-
-def _skew(vector: np.ndarray) -> np.ndarray:
-    x, y, z = vector
-    return np.array([[0.0, -z, y], [z, 0.0, -x], [-y, x, 0.0]])
 
 
 __all__ = ['CONSTRAINT_NAMES', 'ChunkEvaluation', 'ConstraintEvaluator', 'StateEvaluation',

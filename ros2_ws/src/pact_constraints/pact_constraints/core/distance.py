@@ -16,7 +16,7 @@ the scene: their distance never changes and they usually touch their mount.
 
 from dataclasses import dataclass
 import math
-from typing import List, Optional, Sequence
+from typing import List, Sequence
 
 import coal
 import numpy as np
@@ -77,16 +77,14 @@ class DistanceQuery:
         self._box_frames = (np.array([b.transform[:3, :3] for b in boxes]).reshape(-1, 3, 3),
                             np.array([b.transform[:3, 3] for b in boxes]).reshape(-1, 3),
                             np.array([np.asarray(b.shape.halfSide) for b in boxes]).reshape(-1, 3))
-        self.body_transforms: Optional[np.ndarray] = None
+        self._placements = np.array([b.placement for b in self.robot_bodies])  # in joint frames
         self._coal_transforms: list = []
 
     def place(self, positions) -> np.ndarray:
         """Run FK at actuated ``positions``; return robot body transforms (N x 4 x 4, root)."""
         data = self.robot.forward(positions)
         joints = np.array([data.oMi[j].homogeneous for j in range(self.robot.model.njoints)])
-        placements = np.array([b.placement for b in self.robot_bodies])
-        transforms = joints[self._joint_ids] @ placements
-        self.body_transforms = transforms
+        transforms = joints[self._joint_ids] @ self._placements
         self._coal_transforms = [to_coal_transform(t) for t in transforms]
         rotations = joints[self._joint_ids, :3, :3]
         origins = joints[self._joint_ids, :3, 3]

@@ -72,13 +72,6 @@ class ConstraintMonitor:
             self.evaluator = self._evaluator(self.robot, scene)
         self.scene = scene
 
-    def set_config(self, config: ConstraintConfig):
-        """Use a new configuration (rebuilds the evaluator)."""
-        if self.robot is not None:
-            self.evaluator = ConstraintEvaluator(self.robot, self.scene, config,
-                                                 self.package_dirs, self.scene_dir)
-        self.config = config
-
     def _evaluator(self, robot: RobotModel, scene: Scene) -> ConstraintEvaluator:
         try:
             return ConstraintEvaluator(robot, scene, self.config, self.package_dirs,

@@ -27,6 +27,7 @@ import numpy as np
 from pact_constraints.core import link_geometry
 from pact_constraints.core.config import GEOMETRY_MODES
 from pact_constraints.core.robot_assets import default_package_dirs, read_description
+from pact_constraints.core.spatial import skew_matrix
 import pinocchio as pin
 
 __all__ = ['GEOMETRY_MODES', 'RobotGeometry', 'RobotModel', 'RobotModelError',
@@ -249,7 +250,7 @@ class RobotModel:
         jacobian = pin.getJointJacobian(self.model, self.data, joint_id,
                                         pin.ReferenceFrame.LOCAL_WORLD_ALIGNED)
         lever = np.asarray(point_world) - self.data.oMi[joint_id].translation
-        linear = jacobian[:3] - _skew(lever) @ jacobian[3:]
+        linear = jacobian[:3] - skew_matrix(lever) @ jacobian[3:]
         return linear @ self.tangent_map
 
     def compute_jacobians(self, positions):
@@ -299,14 +300,18 @@ class RobotModel:
         return not (self.skip_adjacent and adjacent)
 
     def _link_vertices(self) -> Dict[str, Tuple[int, np.ndarray]]:
-        """Return {link: (parent joint id, vertices in the parent joint frame)}."""
-        links: Dict[str, Tuple[int, list]] = {}
-        for obj in self.collision_model.geometryObjects:
-            link = self.model.frames[obj.parentFrame].name
-            vertices = link_geometry.geometry_vertices(obj.geometry, obj.meshPath, obj.meshScale)
-            placed = vertices @ obj.placement.rotation.T + obj.placement.translation
-            links.setdefault(link, (obj.parentJoint, []))[1].append(placed)
-        return {link: (joint, np.vstack(parts)) for link, (joint, parts) in links.items()}
+        """Return {link: (parent joint id, vertices in the parent joint frame)} (read once)."""
+        if not hasattr(self, '_vertices_by_link'):
+            links: Dict[str, Tuple[int, list]] = {}
+            for obj in self.collision_model.geometryObjects:
+                link = self.model.frames[obj.parentFrame].name
+                vertices = link_geometry.geometry_vertices(obj.geometry, obj.meshPath,
+                                                           obj.meshScale)
+                placed = vertices @ obj.placement.rotation.T + obj.placement.translation
+                links.setdefault(link, (obj.parentJoint, []))[1].append(placed)
+            self._vertices_by_link = {link: (joint, np.vstack(parts))
+                                      for link, (joint, parts) in links.items()}
+        return self._vertices_by_link
 
     def _build_geometries(self, mode: str) -> List[RobotGeometry]:
         if mode == 'exact':
@@ -341,11 +346,6 @@ class RobotModel:
 def _bounding_sphere(points: np.ndarray) -> Tuple[np.ndarray, float]:
     centre = 0.5 * (points.min(axis=0) + points.max(axis=0))
     return centre, float(np.max(np.linalg.norm(points - centre, axis=1)))
-
-
-def _skew(vector: np.ndarray) -> np.ndarray:
-    x, y, z = vector
-    return np.array([[0.0, -z, y], [z, 0.0, -x], [-y, x, 0.0]])
 
 
 def load_robot_model(urdf_uri: str, srdf_uri: str = '',

@@ -102,7 +102,10 @@ class TorchConstraintCosts:
             limited[self.gripper_index] = False
         self.limited = torch.as_tensor(limited, device=self.device)
         self.tool_frame = config.tool_frame or robot.default_tool_frame
-        robot.frame_id(self.tool_frame)
+        tool = robot.model.frames[robot.frame_id(self.tool_frame)]  # raises when unknown
+        self.tool_parent_joint = tool.parentJoint
+        self.tool_local_r = self._tensor(tool.placement.rotation)  # in the parent joint
+        self.tool_local_t = self._tensor(tool.placement.translation)
         held = np.clip(np.zeros(len(robot.joint_names)), robot.lower, robot.upper) \
             if held_positions is None else np.asarray(held_positions, dtype=float)
         self.held = self._tensor(held)
@@ -198,13 +201,10 @@ class TorchConstraintCosts:
                 'joint_velocity', margin['joint_velocity'] - (self.velocity_bound - speed)
             ).sum((1, 2))
         if 'workspace' in active or 'grasp_approach' in active:
-            frame = self.robot.model.frames[self.robot.frame_id(self.tool_frame)]
-            local_r = self._tensor(frame.placement.rotation)
-            local_t = self._tensor(frame.placement.translation)
-            parent_r = rotations[:, frame.parentJoint]
-            tool_r = (parent_r @ local_r).reshape(batch, horizon, 3, 3)
-            tool_t = (translations[:, frame.parentJoint] + parent_r @ local_t).reshape(
-                batch, horizon, 3)
+            parent_r = rotations[:, self.tool_parent_joint]
+            tool_r = (parent_r @ self.tool_local_r).reshape(batch, horizon, 3, 3)
+            tool_t = (translations[:, self.tool_parent_joint]
+                      + parent_r @ self.tool_local_t).reshape(batch, horizon, 3)
         if 'workspace' in active:
             costs['workspace'] = self._workspace(tool_t, margin['workspace'])
         if 'grasp_approach' in active:
