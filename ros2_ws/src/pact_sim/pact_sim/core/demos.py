@@ -75,6 +75,7 @@ class DemoSet:
 def record_task(task: str, seeds, carelessness: Optional[float] = None,
                 on_episode: Optional[Callable[[int, bool, bool], None]] = None) -> DemoSet:
     """Run the task's expert on every seed; ``carelessness`` None = the task's default."""
+    seeds = [int(seed) for seed in seeds]  # read twice below: any iterable works
     env = SimEnv(task)
     if carelessness is None:
         carelessness = float(env.task.spec.param('default_carelessness', 0.0))
@@ -82,7 +83,7 @@ def record_task(task: str, seeds, carelessness: Optional[float] = None,
     arrays = {key: [] for key in ('obs', 'actions', 'sloppiness', 'success', 'safe')}
     events = Counter()
     for seed in seeds:
-        observations, rows, expert = run_expert_episode(env, int(seed), carelessness, expert)
+        observations, rows, expert = run_expert_episode(env, seed, carelessness, expert)
         summary = env.evaluation_summary()
         events.update(kind for kind, count in summary.events_by_type.items() if count)
         for key, value in (('obs', observations), ('actions', rows),
@@ -90,13 +91,13 @@ def record_task(task: str, seeds, carelessness: Optional[float] = None,
                            ('safe', summary.safe)):
             arrays[key].append(value)
         if on_episode is not None:
-            on_episode(int(seed), summary.success, summary.safe)
+            on_episode(seed, summary.success, summary.safe)
     count, horizon = len(arrays['obs']), env.horizon
     return DemoSet(
         task=env.task.name, obs=np.asarray(arrays['obs'], dtype=np.float32),
         actions=np.asarray(arrays['actions'], dtype=np.float32),
         episode_lengths=np.full(count, horizon, dtype=np.int32),
-        seeds=np.asarray(list(seeds), dtype=np.int64),
+        seeds=np.asarray(seeds, dtype=np.int64),
         sloppiness=np.asarray(arrays['sloppiness'], dtype=np.float32),
         success=np.asarray(arrays['success'], dtype=bool),
         safe=np.asarray(arrays['safe'], dtype=bool),

@@ -17,7 +17,6 @@ from pact_sim.core.scene_builder import SimModel
 
 # Common tool orientations (columns = tool x, y, z axes in the world frame).
 TOOL_DOWN = np.array([[1.0, 0, 0], [0, -1, 0], [0, 0, -1]])     # z down, fingers along y
-TOOL_FORWARD = np.array([[0.0, 0, 1], [0, -1, 0], [1, 0, 0]])  # z along +x, fingers along y
 _SQRT_HALF = np.sqrt(0.5)
 # z pointing forward (+x) and 45 deg down, fingers along y: how the reach expert enters the shelf.
 TOOL_FORWARD_DOWN = np.array([[_SQRT_HALF, 0, _SQRT_HALF], [0, -1, 0],

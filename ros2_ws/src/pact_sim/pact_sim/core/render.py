@@ -114,7 +114,7 @@ class SoftwareRenderer:
         return self._rasterise(polygons, depths, colours)
 
     def _rasterise(self, polygons, depths, colours) -> np.ndarray:
-        image = np.full((self.height, self.width, 3), 235, dtype=np.uint8)
+        image = np.empty((self.height, self.width, 3), dtype=np.uint8)
         image[:] = np.linspace(250, 200, self.height)[:, None, None].astype(np.uint8)
         if not polygons:
             return image
@@ -147,13 +147,14 @@ class SceneCamera:
         """Return an (H, W, 3) uint8 RGB image."""
         if self.software is not None:
             return self.software.render(data, self.camera, highlight_bodies)
+        highlight = {int(b) for b in highlight_bodies}
         free = mujoco.MjvCamera()
         free.lookat[:], free.azimuth = self.camera.lookat, self.camera.azimuth
         free.elevation, free.distance = self.camera.elevation, self.camera.distance
         self.gl.update_scene(data, free)
         for geom in self.gl.scene.geoms[:self.gl.scene.ngeom]:
             if geom.objtype == mujoco.mjtObj.mjOBJ_GEOM and \
-                    self.model.geom_bodyid[geom.objid] in set(highlight_bodies):
+                    self.model.geom_bodyid[geom.objid] in highlight:
                 geom.rgba[:] = [0.9, 0.12, 0.12, 1.0]
         return self.gl.render().copy()
 

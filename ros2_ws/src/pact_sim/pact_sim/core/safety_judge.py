@@ -102,6 +102,9 @@ class SafetyJudge:
                                              - self.manipulated_geoms)
         self.distances = GeomDistance(model, self.robot_geoms | scene_geoms)
         self.scene_geoms = sorted(g for g in scene_geoms if self.distances.supported(g))
+        self.clearance_robot_geoms = [g for g in self.robot_geoms if self.distances.supported(g)]
+        self.plane_geoms = frozenset(g for g in self.scene_geoms
+                                     if model.geom_type[g] == mujoco.mjtGeom.mjGEOM_PLANE)
         arm_ids = [model.joint(name).id for name in sim.arm_joints]
         self.arm_joint_ids = frozenset(arm_ids)
         self.body_names = [model.body(b).name for b in range(model.nbody)]
@@ -239,11 +242,9 @@ class SafetyJudge:
         """Return the smallest signed robot-scene distance (m), capped at ``clearance_distmax``."""
         model, distmax = self.sim.model, self.config.clearance_distmax
         best = distmax
-        for robot in self.robot_geoms:
-            if not self.distances.supported(robot):
-                continue
+        for robot in self.clearance_robot_geoms:
             for other in self.scene_geoms:
-                if model.geom_type[other] != mujoco.mjtGeom.mjGEOM_PLANE:
+                if other not in self.plane_geoms:
                     gap = np.linalg.norm(data.geom_xpos[robot] - data.geom_xpos[other])
                     if gap - model.geom_rbound[robot] - model.geom_rbound[other] > best:
                         continue

@@ -88,7 +88,6 @@ class SimEnv:
                                          for name, body in sim.object_bodies.items()}
         self.judge.reset(data)
         self.scene_version += 1
-        self.episode_time = 0.0
         return self.observation()
 
     def _set_joint_positions(self, values: np.ndarray):
@@ -116,8 +115,7 @@ class SimEnv:
             self.data.ctrl[:] = start + (row - start) * (substep / self.substeps)
             self.physics_step()
         self.target = row
-        self.judge.end_row(self.data)
-        self.rows_done += 1
+        self._end_row()
         return self.observation()
 
     def step_rows(self, rows, execute_rows: Optional[int] = None) -> np.ndarray:
@@ -155,9 +153,13 @@ class SimEnv:
         if self._substep_count < self.substeps:
             return False
         self._substep_count = 0
+        self._end_row()
+        return True
+
+    def _end_row(self):
+        """Close one control row: the judge measures clearance, the row count advances."""
         self.judge.end_row(self.data)
         self.rows_done += 1
-        return True
 
     # --- state accessors ----------------------------------------------------------------
     def observation(self) -> np.ndarray:

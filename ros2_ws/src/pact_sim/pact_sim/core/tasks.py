@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Tuple
 import mujoco
 import numpy as np
 
-from pact_sim.core.ik import rotation_about_z, TOOL_DOWN, ToolIK
+from pact_sim.core.ik import TOOL_DOWN, ToolIK
 from pact_sim.core.scene_builder import SimModel
 from pact_sim.core.task_spec import load_task_spec, TaskSpec
 
@@ -190,7 +190,7 @@ class CarryTask(Task):
         """Draw the start tool position and solve the start posture (tool pointing down)."""
         jitter = np.asarray(self.spec.param('start_jitter'))
         tool_start = np.asarray(self.spec.param('start_tool')) + rng.uniform(-jitter, jitter)
-        arm, _ = ToolIK(sim).solve(tool_start, TOOL_DOWN @ np.eye(3), sim.home[:-1],
+        arm, _ = ToolIK(sim).solve(tool_start, TOOL_DOWN, sim.home[:-1],
                                    sim.home[:-1], iterations=200)
         layout.goal = tool_start
         layout.start = np.concatenate([arm, [self.spec.param('start_gripper')]])
@@ -236,8 +236,3 @@ def make_task(name_or_path) -> Task:
     """Return the task of ``config/tasks/<name>.yaml`` (or of a task YAML path)."""
     spec = load_task_spec(name_or_path)
     return _TASK_CLASSES[spec.name](spec)
-
-
-def yaw_rotation(yaw: float) -> np.ndarray:
-    """Return the tool-down rotation turned by ``yaw`` rad about world z."""
-    return rotation_about_z(yaw) @ TOOL_DOWN
