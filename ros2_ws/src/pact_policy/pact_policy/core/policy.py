@@ -213,12 +213,7 @@ class DiffusionPolicy(nn.Module):
                generator: torch.Generator = None, noise: torch.Tensor = None,
                trace: list = None, image: torch.Tensor = None) -> torch.Tensor:
         """Return unnormalised action chunks (B,H,D) for unnormalised observations (B,O)."""
-        sampler = sampler or self.config.default_sampler
-        num_steps = num_steps or self.config.num_inference_steps
-        allowed = SAMPLERS[self.config.parameterisation]
-        if sampler not in allowed:
-            raise ValueError(f'sampler {sampler!r} does not fit a {self.config.parameterisation} '
-                             f'policy; use one of {allowed}')
+        self._check_sampler(sampler)
         condition = self.normalize_observation(observation.to(self.device))
         conditioning = self.encode_condition(condition, image)
         shape = (condition.shape[0], self.config.horizon, self.config.action_dim)
@@ -229,18 +224,38 @@ class DiffusionPolicy(nn.Module):
         def model(x, step):
             return self.predict_conditioned(x, step, conditioning)
 
+        return self.unnormalize_action(
+            self.denoise(model, noise, sampler, num_steps, generator, trace))
+
+    def denoise(self, model, noise: torch.Tensor, sampler: str = None, num_steps: int = None,
+                generator: torch.Generator = None, trace: list = None) -> torch.Tensor:
+        """
+        Return the normalised clean chunk (B,H,D) that ``sampler`` reaches from ``noise``.
+
+        ``model(x, step)`` gives the ε (or velocity) prediction: the policy's own denoiser in
+        ``sample``, or a guided one (e.g. the constraint-guided guardrail).
+        """
+        sampler = self._check_sampler(sampler)
+        num_steps = num_steps or self.config.num_inference_steps
         clip = self.config.clip_sample_range
         if sampler == 'ddpm':
-            clean = samplers.sample_ddpm(model, self.schedule, noise, num_steps, generator, clip,
-                                         trace)
-        elif sampler == 'ddim':
-            clean = samplers.sample_ddim(model, self.schedule, noise, num_steps, 0.0, generator,
-                                         clip, trace)
-        elif sampler == 'euler':
-            clean = samplers.sample_flow_euler(model, noise, num_steps, trace)
-        else:
-            clean = samplers.sample_flow_midpoint(model, noise, num_steps, trace)
-        return self.unnormalize_action(clean)
+            return samplers.sample_ddpm(model, self.schedule, noise, num_steps, generator, clip,
+                                        trace)
+        if sampler == 'ddim':
+            return samplers.sample_ddim(model, self.schedule, noise, num_steps, 0.0, generator,
+                                        clip, trace)
+        if sampler == 'euler':
+            return samplers.sample_flow_euler(model, noise, num_steps, trace)
+        return samplers.sample_flow_midpoint(model, noise, num_steps, trace)
+
+    def _check_sampler(self, sampler: str = None) -> str:
+        """Return the sampler to use (default when None); raise if it does not fit the policy."""
+        sampler = sampler or self.config.default_sampler
+        allowed = SAMPLERS[self.config.parameterisation]
+        if sampler not in allowed:
+            raise ValueError(f'sampler {sampler!r} does not fit a {self.config.parameterisation} '
+                             f'policy; use one of {allowed}')
+        return sampler
 
     # --- normalisation --------------------------------------------------------------------
 

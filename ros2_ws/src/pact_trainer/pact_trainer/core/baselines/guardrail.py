@@ -15,7 +15,6 @@ any rollout source can run it; ``context_fn(observation) -> dict`` supplies the 
 passes ``context`` to ``sample`` directly.
 """
 
-from pact_policy.core import samplers
 from pact_trainer.core.safe_teacher import SafeTeacher
 import torch
 
@@ -44,8 +43,6 @@ class GuardrailPolicy:
         ``context`` (cost context rows, leading B) replaces ``context_fn(observation)``.
         """
         policy = self.policy
-        sampler = sampler or policy.config.default_sampler
-        num_steps = num_steps or policy.config.num_inference_steps
         observation = observation.to(policy.device)
         condition = policy.normalize_observation(observation)
         context = dict(self.context_fn(observation) if context is None else context)
@@ -61,15 +58,5 @@ class GuardrailPolicy:
                                                           else 1)
             return output.target
 
-        clip = policy.config.clip_sample_range
-        if sampler == 'ddpm':
-            clean = samplers.sample_ddpm(model, policy.schedule, noise, num_steps, generator,
-                                         clip)
-        elif sampler == 'ddim':
-            clean = samplers.sample_ddim(model, policy.schedule, noise, num_steps, 0.0,
-                                         generator, clip)
-        elif sampler == 'euler':
-            clean = samplers.sample_flow_euler(model, noise, num_steps)
-        else:
-            clean = samplers.sample_flow_midpoint(model, noise, num_steps)
+        clean = policy.denoise(model, noise, sampler, num_steps, generator)
         return policy.unnormalize_action(clean.detach())
