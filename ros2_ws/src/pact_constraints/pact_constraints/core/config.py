@@ -22,6 +22,7 @@ import math
 import pathlib
 from typing import Mapping, Optional, Tuple
 
+import numpy as np
 import yaml
 
 GEOMETRY_MODES = ('exact', 'convex', 'capsule')
@@ -65,6 +66,18 @@ class Workspace:
     box_min: Optional[Tuple[float, float, float]] = None
     box_max: Optional[Tuple[float, float, float]] = None
     half_spaces: Tuple[Tuple[Tuple[float, float, float], float], ...] = ()
+
+    def faces(self) -> Tuple[np.ndarray, np.ndarray]:
+        """Return (normals (F, 3), offsets (F,)) of all faces: half-spaces, then the box's."""
+        faces = [(np.asarray(normal, dtype=float), float(offset))
+                 for normal, offset in self.half_spaces]
+        if self.box_min is not None:
+            for axis in range(3):
+                unit = np.eye(3)[axis]
+                faces.append((unit, self.box_max[axis]))
+                faces.append((-unit, -self.box_min[axis]))
+        return (np.array([face[0] for face in faces]).reshape(-1, 3),
+                np.array([face[1] for face in faces], dtype=float))
 
 
 @dataclass(frozen=True)

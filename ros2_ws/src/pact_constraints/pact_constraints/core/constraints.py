@@ -102,9 +102,7 @@ class ConstraintEvaluator:
         bodies = scene_bodies(scene, config.include_objects_in_clearance, package_dirs,
                               scene_dir, convex_meshes=config.geometry_mode != 'exact')
         self.query = DistanceQuery(robot, config.geometry_mode, bodies)
-        self._faces = _workspace_faces(config)
-        self._face_normals = np.array([face[0] for face in self._faces]).reshape(-1, 3)
-        self._face_offsets = np.array([face[1] for face in self._faces])
+        self._face_normals, self._face_offsets = config.workspace.faces()
         span = robot.upper - robot.lower
         margin = config.term('joint_position').margin
         self.joint_margins = np.minimum(margin, 0.25 * span)
@@ -241,7 +239,7 @@ class ConstraintEvaluator:
     def _workspace(self, tool: np.ndarray, jacobian) -> TermResult:
         term = self.config.term('workspace')
         gradient = np.zeros(len(self.robot.joint_names))
-        if not self._faces:
+        if not len(self._face_offsets):
             return TermResult('workspace', 0.0, term.margin, np.inf, gradient)
         normals, offsets = self._face_normals, self._face_offsets
         slack = offsets - normals @ tool[:3, 3]
@@ -332,18 +330,6 @@ class ConstraintEvaluator:
         total_gradient = sum(weights[name] * chunk_gradients[name] for name in values)
         return ChunkEvaluation(values, measured, chunk_gradients, total,
                                np.asarray(total_gradient, dtype=float))
-
-
-def _workspace_faces(config: ConstraintConfig):
-    workspace = config.workspace
-    faces = [(np.asarray(normal, dtype=float), float(offset))
-             for normal, offset in workspace.half_spaces]
-    if workspace.box_min is not None:
-        for axis in range(3):
-            unit = np.eye(3)[axis]
-            faces.append((unit, workspace.box_max[axis]))
-            faces.append((-unit, -workspace.box_min[axis]))
-    return faces
 
 
 __all__ = ['CONSTRAINT_NAMES', 'ChunkEvaluation', 'ConstraintEvaluator', 'StateEvaluation',

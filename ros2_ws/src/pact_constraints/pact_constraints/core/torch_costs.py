@@ -109,13 +109,8 @@ class TorchConstraintCosts:
         held = np.clip(np.zeros(len(robot.joint_names)), robot.lower, robot.upper) \
             if held_positions is None else np.asarray(held_positions, dtype=float)
         self.held = self._tensor(held)
-        faces = [(n, o) for n, o in config.workspace.half_spaces]
-        if config.workspace.box_min is not None:
-            for axis in range(3):
-                faces.append((tuple(np.eye(3)[axis]), config.workspace.box_max[axis]))
-                faces.append((tuple(-np.eye(3)[axis]), -config.workspace.box_min[axis]))
-        self.face_normals = self._tensor(np.array([f[0] for f in faces]).reshape(-1, 3))
-        self.face_offsets = self._tensor(np.array([f[1] for f in faces]))
+        normals, offsets = config.workspace.faces()
+        self.face_normals, self.face_offsets = self._tensor(normals), self._tensor(offsets)
         self._package_dirs, self._scene_dir = package_dirs, scene_dir
         self.set_scenes(scenes)
 
