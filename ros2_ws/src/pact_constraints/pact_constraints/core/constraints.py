@@ -96,9 +96,7 @@ class ConstraintEvaluator:
         self.config = config
         self.tool_frame = config.tool_frame or robot.default_tool_frame
         self._tool_frame_id = robot.frame_id(self.tool_frame)  # raises on an unknown frame
-        gripper = config.gripper_joint or robot.gripper_joint
-        gripper = None if gripper == 'none' else gripper
-        self.gripper_index = robot.joint_index(gripper) if gripper else None
+        self.gripper_index, self.limited_joints = robot.limited_joints(config.gripper_joint)
         bodies = scene_bodies(scene, config.include_objects_in_clearance, package_dirs,
                               scene_dir, convex_meshes=config.geometry_mode != 'exact')
         self.query = DistanceQuery(robot, config.geometry_mode, bodies)
@@ -106,17 +104,11 @@ class ConstraintEvaluator:
         span = robot.upper - robot.lower
         margin = config.term('joint_position').margin
         self.joint_margins = np.minimum(margin, 0.25 * span)
-        self.limited_joints = np.isfinite(span) & (span < 1e6)
-        if self.gripper_index is not None:
-            self.limited_joints[self.gripper_index] = False
 
     # ----------------------------------------------------------------- inputs
     def scene_keypoints(self) -> np.ndarray:
         """Return the configured keypoint of every tracked object that has it (K x 3, m)."""
-        name = self.config.grasp_approach.keypoint
-        points = [item.keypoint_in_scene(name) for item in self.scene.objects
-                  if name in item.keypoints]
-        return np.array(points).reshape(-1, 3)
+        return self.scene.keypoints(self.config.grasp_approach.keypoint)
 
     def gripper_open(self, positions) -> bool:
         """Return whether the gripper counts as open at ``positions``."""

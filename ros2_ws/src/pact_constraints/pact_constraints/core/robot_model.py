@@ -226,6 +226,21 @@ class RobotModel:
                 return name
         return None
 
+    def limited_joints(self, gripper: Optional[str] = '') -> Tuple[Optional[int], np.ndarray]:
+        """
+        Return (gripper index or None, bool mask of the joints the joint-position term limits).
+
+        ``gripper``: '' = the detected gripper joint, 'none' = no gripper, else a joint name.
+        Joints with infinite or huge (>= 1e6) ranges, and the gripper, are not limited.
+        """
+        gripper = gripper or self.gripper_joint
+        index = None if gripper in (None, '', 'none') else self.joint_index(gripper)
+        span = self.upper - self.lower
+        limited = np.isfinite(span) & (span < 1e6)
+        if index is not None:
+            limited[index] = False
+        return index, limited
+
     # ----------------------------------------------------------------- kinematics
     def forward(self, positions) -> pin.Data:
         """Run forward kinematics for actuated positions; return the updated Pinocchio data."""

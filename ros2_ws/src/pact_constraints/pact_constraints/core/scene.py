@@ -145,6 +145,11 @@ class Scene:
                 return obstacle
         raise KeyError(f'no obstacle {name!r} in the scene')
 
+    def keypoints(self, name: str) -> np.ndarray:
+        """Return keypoint ``name`` of every tracked object that has it (K x 3, scene frame)."""
+        return np.array([item.keypoint_in_scene(name) for item in self.objects
+                         if name in item.keypoints]).reshape(-1, 3)
+
     def tracked_object(self, name: str) -> TrackedObject:
         """Return the tracked object called ``name``."""
         for tracked in self.objects:

@@ -95,11 +95,7 @@ class TorchConstraintCosts:
         self.velocity_bound = self._tensor(config.velocity_scale * robot.velocity_limit)
         span = robot.upper - robot.lower
         self.joint_margin_cap = self._tensor(0.25 * span)
-        limited = np.isfinite(span) & (span < 1e6)
-        gripper = config.gripper_joint or robot.gripper_joint
-        self.gripper_index = None if gripper in (None, '', 'none') else robot.joint_index(gripper)
-        if self.gripper_index is not None:
-            limited[self.gripper_index] = False
+        self.gripper_index, limited = robot.limited_joints(config.gripper_joint)
         self.limited = torch.as_tensor(limited, device=self.device)
         self.tool_frame = config.tool_frame or robot.default_tool_frame
         tool = robot.model.frames[robot.frame_id(self.tool_frame)]  # raises when unknown
@@ -124,14 +120,13 @@ class TorchConstraintCosts:
             scenes, self.config.include_objects_in_clearance, self._package_dirs,
             self._scene_dir, self.device, self.dtype)
         scene_list = [scenes] if isinstance(scenes, Scene) else list(scenes)
-        name = self.config.grasp_approach.keypoint
-        per_scene = [[item.keypoint_in_scene(name) for item in scene.objects
-                      if name in item.keypoints] for scene in scene_list]
+        per_scene = [scene.keypoints(self.config.grasp_approach.keypoint)
+                     for scene in scene_list]
         count = max(len(points) for points in per_scene)
         padded = np.zeros((len(scene_list), count, 3))
         mask = np.zeros((len(scene_list), count), dtype=bool)
         for index, points in enumerate(per_scene):
-            padded[index, :len(points)] = np.array(points).reshape(-1, 3)
+            padded[index, :len(points)] = points
             mask[index, :len(points)] = True
         self.scene_keypoints = self._tensor(padded)
         self.scene_keypoint_mask = torch.as_tensor(mask, device=self.device)
