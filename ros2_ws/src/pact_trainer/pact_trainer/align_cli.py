@@ -172,8 +172,21 @@ def build_aligner(arguments, distributed: DistributedTraining = None):
 def main(argv=None) -> int:
     """Run the alignment; return the process exit code."""
     arguments = parse_arguments(argv)
-    out = Path(arguments.out)
     distributed = DistributedTraining.from_environment(arguments.device)  # None w/o torchrun
+    if distributed is None:
+        return align(arguments, None)
+    try:
+        exit_code = align(arguments, distributed)
+    except BaseException:
+        distributed.shutdown(wait_for_all_ranks=False)
+        raise
+    distributed.shutdown()
+    return exit_code
+
+
+def align(arguments, distributed: DistributedTraining = None) -> int:
+    """Run the alignment of ``arguments`` on this rank; return the process exit code."""
+    out = Path(arguments.out)
     main_rank = distributed is None or distributed.is_main
     aligner, base_version = build_aligner(arguments, distributed)
     resumed = aligner.try_resume()
@@ -208,8 +221,6 @@ def main(argv=None) -> int:
     if main_rank:
         (out / 'iterations.jsonl').write_text(
             (out / 'state' / 'iterations.jsonl').read_text())
-    if distributed is not None:
-        distributed.shutdown()
     return 0
 
 

@@ -158,7 +158,18 @@ class DistributedTraining:
             raise DistributedError(f'the ranks disagree on {what}: between {-int(low[0])} and '
                                    f'{int(low[1])} (is state_dir on a disk every rank sees?)')
 
-    def shutdown(self) -> None:
-        """Leave the process group."""
-        if dist.is_initialized():
-            dist.destroy_process_group()
+    def shutdown(self, wait_for_all_ranks: bool = True) -> None:
+        """
+        Leave the process group.
+
+        ``wait_for_all_ranks``: meet every rank at a barrier first (the normal end). Without it a
+        rank that finishes early (rank 1 skips rank 0's file writing) tears gloo's connections
+        down under a peer that is still using them, and gloo aborts the process ("terminate
+        called without an active exception"). Pass False when leaving on an error, where the
+        other ranks may never arrive.
+        """
+        if not dist.is_initialized():
+            return
+        if wait_for_all_ranks:
+            dist.barrier()
+        dist.destroy_process_group()
