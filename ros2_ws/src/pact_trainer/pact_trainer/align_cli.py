@@ -12,7 +12,9 @@ Both write ``<out>/state`` (resumable: rerun the same command to continue after 
 a larger ``--iterations``), ``<out>/iterations.jsonl`` and one pact_policy checkpoint per
 iteration to ``<out>/checkpoints/<version>.pact`` (loadable by the policy node), plus
 ``<out>/latest.pact``. ``--method rwr`` runs the reward-weighted-regression baseline through the
-same loop.
+same loop. ``--guidance-scale W`` replaces the preset's w; ``--guidance-scale 0`` is the control
+run: no guidance, the student distils itself and its weights do not move, so the spread of its
+per-iteration rollout statistics is the noise floor of a run's curves.
 
 Constraint costs: pact_constraints' batched torch costs (clearance robot↔scene, self-collision,
 joint position, joint velocity, workspace, grasp approach; ``core.robot_costs``) of the robot in
@@ -28,6 +30,7 @@ rank 0 writes; see core.distributed).
 """
 
 import argparse
+import dataclasses
 from pathlib import Path
 import shutil
 
@@ -39,7 +42,7 @@ from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
 from pact_policy.policy_messages import history_names
 from pact_trainer.core.alignment_loop import PactAligner, PactConfig
 from pact_trainer.core.distributed import DistributedTraining
-from pact_trainer.core.guidance import preset
+from pact_trainer.core.guidance import GuidanceSchedule, preset
 from pact_trainer.core.robot_costs import RobotCosts
 from pact_trainer.core.sources import ObservationReplaySource
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -58,6 +61,9 @@ def parse_arguments(argv=None) -> argparse.Namespace:
         mode.add_argument('--chunks-per-iteration', type=int, default=256)
         mode.add_argument('--method', choices=('pact', 'rwr'), default='pact')
         mode.add_argument('--guidance-preset', default='reference_w0.03')
+        mode.add_argument('--guidance-scale', type=float, default=None, metavar='W',
+                          help="replace the preset's guidance scale w (0 = no guidance: "
+                          'the student distils itself and must not change)')
         mode.add_argument('--jacobian', choices=('stop_gradient', 'full'),
                           default='stop_gradient')
         mode.add_argument('--learning-rate', type=float, default=1e-4)
@@ -134,6 +140,14 @@ def build_robot_costs(policy, env=None, urdf: str = PANDA_URDF, srdf: str = PAND
                       observation_names=logged_observation_names(policy))
 
 
+def guidance_schedule(arguments) -> GuidanceSchedule:
+    """Return the named preset, with its scale w replaced when --guidance-scale is given."""
+    schedule = preset(arguments.guidance_preset)
+    if arguments.guidance_scale is None:
+        return schedule
+    return dataclasses.replace(schedule, scale=arguments.guidance_scale)
+
+
 def build_aligner(arguments, distributed: DistributedTraining = None):
     """Return (aligner, base version) for the parsed arguments (one rank's under torchrun)."""
     device = arguments.device if arguments.device != 'auto' else (
@@ -161,7 +175,7 @@ def build_aligner(arguments, distributed: DistributedTraining = None):
                         steps_per_epoch=arguments.steps_per_epoch,
                         max_inner_epochs=arguments.max_inner_epochs,
                         learning_rate=arguments.learning_rate, kl_bound=arguments.kl_bound,
-                        guidance=preset(arguments.guidance_preset), jacobian=arguments.jacobian,
+                        guidance=guidance_schedule(arguments), jacobian=arguments.jacobian,
                         objective=arguments.method, seed=arguments.seed)
     aligner = PactAligner(policy, robot.cost_set(), source, config,
                           state_dir=Path(arguments.out) / 'state', device=device,

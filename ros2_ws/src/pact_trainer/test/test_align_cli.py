@@ -194,3 +194,30 @@ def test_mcap_rows_and_cost_positions_follow_the_logged_history(tmp_path):
     start = robot._start(torch.zeros(3, 2, len(JOINTS)), {'observation': rows})
     expected = [100.0 + names.index(f'{joint}.position') for joint in env.action_names]
     torch.testing.assert_close(start[0], torch.tensor(expected))
+
+
+def test_guidance_scale_zero_leaves_the_weights_of_the_base_unchanged(tmp_path):
+    torch.set_num_threads(1)
+    home = [0.0, 0.0, 0.0, -0.1, 0.0, 1.6, 0.8, 0.02]   # panda_joint4 near its upper limit
+    observations = [f'{joint}.position' for joint in JOINTS]
+    policy = make_toy_policy('velocity', home, [0.01] * 8, hidden_dim=16, num_blocks=1,
+                             obs_dim=8, action_names=JOINTS, observation_names=observations)
+    save_checkpoint(policy, tmp_path / 'base.pact', {'version': 'toy'})
+    log = McapLog(tmp_path / 'log.mcap')
+    for index in range(4):
+        step = PolicyStep(observation_names=observations, observation=[*home[:7], 0.01 * index])
+        log.write('/policy_node/policy_step', 'pact_msgs/msg/PolicyStep',
+                  serialize_message(step))
+    log.close()
+    common = ['mcap', '--base', str(tmp_path / 'base.pact'), '--logs', str(tmp_path / 'log.mcap'),
+              '--iterations', '2', *FAST]
+    assert main([*common, '--out', str(tmp_path / 'control'), '--guidance-scale', '0']) == 0
+    assert main([*common, '--out', str(tmp_path / 'guided')]) == 0
+    base = policy.state_dict()
+    control = load_checkpoint(tmp_path / 'control' / 'latest.pact').policy.state_dict()
+    guided = load_checkpoint(tmp_path / 'guided' / 'latest.pact').policy.state_dict()
+    assert all(torch.equal(control[name], base[name]) for name in base)
+    assert not all(torch.equal(guided[name], base[name]) for name in base)
+    records = [json.loads(line) for line in
+               (tmp_path / 'control' / 'iterations.jsonl').read_text().splitlines()]
+    assert [record['kl_proxy'] for record in records] == [0.0, 0.0]
