@@ -21,14 +21,29 @@ import torch
 
 
 def breakdown(checkpoint: Path, task: str, seeds: list) -> tuple:
-    """Return (success rate, event counts keyed by 'kind: body, body') over ``seeds``."""
+    """Return (evaluation result, event counts keyed by 'kind: body, body') over ``seeds``."""
     from pact_policy.core.checkpoint import load_checkpoint
     from pact_trainer.core.sim_evaluation import evaluate_in_sim
     result = evaluate_in_sim(load_checkpoint(checkpoint).policy.float().eval(), task, seeds)
     counts = Counter()
     for episode in result.episodes:
         counts.update(episode.events_by_bodies)
-    return result.success_rate, counts
+    return result, counts
+
+
+def outcome_line(episodes: list) -> str:
+    """
+    Return the events per episode of the successful and of the failed episodes.
+
+    Episodes always run the task's full horizon, so the two are comparable: on reach the failed
+    episodes are where the contacts are (the arm keeps bumping the compartment it cannot enter).
+    """
+    parts = []
+    for label, group in (('successful', [e for e in episodes if e.success]),
+                         ('failed', [e for e in episodes if not e.success])):
+        mean = f'{sum(e.events for e in group) / len(group):.2f}' if group else '-'
+        parts.append(f'{len(group)} {label} episodes: {mean} events/episode')
+    return '; '.join(parts)
 
 
 def main(argv=None) -> int:
@@ -44,10 +59,11 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
     seeds = list(range(arguments.first_seed, arguments.first_seed + arguments.episodes))
     for checkpoint in arguments.checkpoints:
-        success, counts = breakdown(checkpoint, arguments.task, seeds)
+        result, counts = breakdown(checkpoint, arguments.task, seeds)
         print(f'\n{checkpoint} on {arguments.task}, {len(seeds)} episodes: success '
-              f'{success:.2f}, events/episode '
+              f'{result.success_rate:.2f}, events/episode '
               f'{sum(counts.values()) / len(seeds):.2f}')
+        print(outcome_line(result.episodes))
         print('| events / episode | kind: bodies |\n|---:|---|')
         for key, count in counts.most_common(arguments.top):
             print(f'| {count / len(seeds):.2f} | {key} |')
