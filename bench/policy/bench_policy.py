@@ -13,7 +13,9 @@ wall time of ``DiffusionPolicy.sample`` after warm-up; p50/p99 over the repetiti
 CPU, and on CUDA too when available. Hot swap: the policy node runs in its own process with a
 ~50 MB UNet; this process plays robot and trainer (GetModelChunk server, 4 MiB chunks over
 loopback DDS) and measures announcement → verified/staged (from the node's log) and
-announcement → active (PolicyStatus, auto_activate, swap at the next chunk boundary).
+announcement → active (PolicyStatus, auto_activate, swap at the next chunk boundary), for the
+node as shipped (single-threaded executor) and, side by side, for the same node under rclpy's
+MultiThreadedExecutor.
 """
 
 import argparse
@@ -130,14 +132,22 @@ def aligned_latency_table(repetitions: int, tasks=('reach', 'pick', 'carry')) ->
     return lines
 
 
+NODE_EXECUTORS = {
+    # the node as shipped (pact_policy.policy_node.main)
+    'single-threaded': ['-m', 'pact_policy.policy_node'],
+    # the same node under rclpy's MultiThreadedExecutor (4 threads), its executor until 2026-11
+    'multi-threaded (4)': ['-c', 'from rclpy.executors import MultiThreadedExecutor; '
+                           'from pact_policy.policy_node import main; '
+                           'main(executor_factory=lambda: MultiThreadedExecutor(num_threads=4))'],
+}
+
+
 def hot_swap(trials: int) -> list:
-    """Return markdown lines of the 50 MB hot-swap measurement."""
+    """Return markdown lines of the 50 MB hot-swap measurement, per node executor."""
     os.environ.setdefault('ROS_DOMAIN_ID', str(random.randint(100, 200)))
     os.environ['ROS_AUTOMATIC_DISCOVERY_RANGE'] = 'LOCALHOST'
     import rclpy
-    from rclpy.executors import MultiThreadedExecutor
     from pact_policy.core.checkpoint import checkpoint_bytes, save_checkpoint
-    from pact_testing.processes import NodeProcess
     harness = _hot_swap_harness()
     overrides = SIZES['unet-112-224-448 (~50 MB)']
     folder = pathlib.Path(tempfile.mkdtemp(prefix='pact_bench_'))
@@ -146,21 +156,53 @@ def hot_swap(trials: int) -> list:
     archives = [checkpoint_bytes(make_policy(overrides, 'epsilon', action_dt=0.1,
                                              n_action_steps=8), {'version': f'v{i}'})
                 for i in range(1, trials + 1)]
+    parameters = ['--ros-args', '-p', f'model_path:={folder / "base.pact"}', '-p',
+                  'auto_activate:=true', '-p', 'autostart_activate:=true', '-p',
+                  'status_rate_hz:=20.0']
     rclpy.init()
-    args = ['-m', 'pact_policy.policy_node', '--ros-args', '-p',
-            f'model_path:={folder / "base.pact"}', '-p', 'auto_activate:=true',
-            '-p', 'autostart_activate:=true', '-p', 'status_rate_hz:=20.0']
+    rows = {executor: _swap_trials(harness, executor, [*command, *parameters], archives,
+                                   base.config.architecture_id)
+            for executor, command in NODE_EXECUTORS.items()}
+    rclpy.shutdown()
+    lines = ['| policy node executor | archive (MB) | transfer 4 MiB chunks (s) | '
+             'load + smoke test (s) | verified (s) | announce → active (s) | missed ticks |',
+             '|---|---:|---:|---:|---:|---:|---:|']
+    for executor, executor_rows in rows.items():
+        for size, fetch, load, ready, active, missed in executor_rows:
+            lines.append(f'| {executor} | {size / 1e6:.1f} | {fetch:.3f} | {load:.3f} | '
+                         f'{ready:.3f} | {active:.3f} | {missed} |')
+    lines.append('')
+    medians = {executor: statistics.median(row[4] for row in executor_rows)
+               for executor, executor_rows in rows.items()}
+    shipped, other = list(medians)
+    lines.append(
+        f'Median announce → active over {trials} swaps each: {shipped} {medians[shipped]:.3f} s '
+        f'(target ≤ 1 s), {other} {medians[other]:.3f} s ({medians[other] / medians[shipped]:.1f}'
+        f'× slower). "Verified" is transfer + load + smoke test from the node log; "active" is '
+        'measured here from publishing the announcement to the PolicyStatus naming the new '
+        'version. The swap happens at a chunk boundary: at once when no chunk is being computed, '
+        'else when the current one is out. Control tick n_action_steps · action_dt = 0.8 s; '
+        'missed ticks counted by the node during each swap. The same node and checkpoints run '
+        'under both executors one after the other; the shipped node uses the single-threaded one.')
+    return lines
+
+
+def _swap_trials(harness, label: str, node_args: list, archives: list,
+                 architecture_id: str) -> list:
+    """Start the policy node with ``node_args``, swap in every archive; return one row each."""
+    from rclpy.executors import SingleThreadedExecutor
+    from pact_testing.processes import NodeProcess
     rows = []
-    with NodeProcess(args, name='policy_node_bench') as peer:
+    with NodeProcess(node_args, name='policy_node_bench') as peer:
         node = harness.Node(peer)
-        executor = MultiThreadedExecutor(num_threads=2)
+        executor = SingleThreadedExecutor()
         executor.add_node(node.node)
         threading.Thread(target=executor.spin, daemon=True).start()
         node.wait(lambda: node.status is not None and node.status.state == 2, 60, 'ACTIVE')
         for index, data in enumerate(archives, start=1):
             version = f'v{index}'
             missed = node.status.missed_ticks
-            start = node.announce(version, data, base.config.architecture_id)
+            start = node.announce(version, data, architecture_id)
             node.wait(lambda v=version: node.status.active_model_version == v, 60, version)
             active = node.active_times[version] - start
             match = re.findall(rf"'{version}' verified and staged \((\d+) bytes; fetch "
@@ -168,26 +210,10 @@ def hot_swap(trials: int) -> list:
             size, fetch, load = match[-1]
             rows.append((int(size), float(fetch), float(load), float(fetch) + float(load),
                          active, node.status.missed_ticks - missed))
-            print(rows[-1], flush=True)
+            print(label, rows[-1], flush=True)
         executor.shutdown()
-    rclpy.shutdown()
-    lines = ['| archive (MB) | transfer 4 MiB chunks (s) | load + smoke test (s) | '
-             'verified (s) | announce → active (s) | '
-             'missed ticks |', '|---:|---:|---:|---:|---:|---:|']
-    for size, fetch, load, ready, active, missed in rows:
-        lines.append(f'| {size / 1e6:.1f} | {fetch:.3f} | {load:.3f} | {ready:.3f} | '
-                     f'{active:.3f} | {missed} |')
-    ready = [row[3] for row in rows]
-    active = [row[4] for row in rows]
-    lines.append('')
-    lines.append(f'Median over {len(rows)} swaps: verified in {statistics.median(ready):.3f} s, '
-                 f'active in {statistics.median(active):.3f} s (target ≤ 1 s). "Verified" is '
-                 'transfer + load + smoke test from the node log; "active" is measured here from '
-                 'publishing the announcement to the PolicyStatus naming the new version. The '
-                 'swap happens at a chunk boundary: at once when no chunk is being computed, else '
-                 'when the current one is out. Control tick n_action_steps · action_dt = 0.8 s; '
-                 'missed ticks counted by the node during each swap.')
-    return lines
+        node.node.destroy_node()
+    return rows
 
 
 def _hot_swap_harness():

@@ -5,7 +5,7 @@ Weight hot swap of the policy node (a mixin of ``PolicyNode``).
 
 ModelAnnouncement → (niced loader thread) announcement check → fetch over GetModelChunk or
 file:// → size + SHA-256 → load + smoke test on the last observation → stage → swap at a chunk
-boundary (immediately when no chunk is being produced, otherwise when the next one starts).
+boundary (immediately when no chunk is being produced, otherwise once the current one is out).
 The previous model is kept for ``~/rollback_model``; ``~/activate_model`` activates a staged
 one. Any failure is logged and the running model keeps running.
 """
@@ -78,7 +78,7 @@ class HotSwapMixin:
             self._publish_status()
 
     def _swap_if_idle(self):
-        """Swap right away when no chunk is being produced, else at the next one's start."""
+        """Swap right away when no chunk is being produced, else when the current one is out."""
         if self._inference_lock.acquire(blocking=False):
             try:
                 self._swap_now()

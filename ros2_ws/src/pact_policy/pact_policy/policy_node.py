@@ -39,7 +39,7 @@ from pact_policy.model_fetcher import ModelFetcher
 from pact_policy.policy_messages import history_names, seconds_to_duration
 from pact_policy.policy_parameters import declare_policy_parameters
 import rclpy
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
 from rclpy.qos import (DurabilityPolicy, qos_profile_sensor_data, QoSProfile,
                        ReliabilityPolicy)
@@ -342,6 +342,8 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
             try:
                 with self._inference_lock:
                     self._infer_and_publish(tick)
+                    self._swap_now()  # the chunk is out: a boundary, so a staged model waits
+                    # for no more than the chunk being computed when it arrived
             except Exception as error:  # noqa: B902 — the worker must survive anything
                 self.get_logger().error(f'inference failed: {error}')
                 self._publish_hold()
@@ -445,11 +447,21 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
         self.status_pub.publish(status)
 
 
-def main(args=None):
-    """Run the policy node with a multi-threaded executor until interrupted."""
+def main(args=None, executor_factory=SingleThreadedExecutor):
+    """
+    Run the policy node with a single-threaded executor until interrupted.
+
+    Every callback is short (inference and model loading have their own threads) and all share
+    the node's one mutually exclusive callback group, so more executor threads add no
+    concurrency; rclpy's MultiThreadedExecutor instead spun at ~100 % CPU re-waking for entities
+    of the busy group, which starved the inference and model-loading threads (50 MB hot swap:
+    median announce -> active 2.8-18 s with missed ticks, against ~1 s and none with this one;
+    ``python bench/policy/bench_policy.py``, which runs both side by side through
+    ``executor_factory``).
+    """
     rclpy.init(args=args)
     node = PolicyNode()
-    executor = MultiThreadedExecutor(num_threads=4)
+    executor = executor_factory()
     executor.add_node(node)
     try:
         executor.spin()
