@@ -17,6 +17,7 @@ from pact_trainer.core.toy_problem import make_toy_policy
 from pact_trainer.mcap_log import McapLog
 from rclpy.serialization import serialize_message
 import torch
+from toy_panda_run import write_toy_panda_run
 
 JOINTS = [f'panda_joint{i}' for i in range(1, 8)] + ['panda_finger_joint1']
 FAST = ['--steps-per-epoch', '5', '--max-inner-epochs', '1', '--batch-size', '16',
@@ -198,17 +199,7 @@ def test_mcap_rows_and_cost_positions_follow_the_logged_history(tmp_path):
 
 def test_guidance_scale_zero_leaves_the_weights_of_the_base_unchanged(tmp_path):
     torch.set_num_threads(1)
-    home = [0.0, 0.0, 0.0, -0.1, 0.0, 1.6, 0.8, 0.02]   # panda_joint4 near its upper limit
-    observations = [f'{joint}.position' for joint in JOINTS]
-    policy = make_toy_policy('velocity', home, [0.01] * 8, hidden_dim=16, num_blocks=1,
-                             obs_dim=8, action_names=JOINTS, observation_names=observations)
-    save_checkpoint(policy, tmp_path / 'base.pact', {'version': 'toy'})
-    log = McapLog(tmp_path / 'log.mcap')
-    for index in range(4):
-        step = PolicyStep(observation_names=observations, observation=[*home[:7], 0.01 * index])
-        log.write('/policy_node/policy_step', 'pact_msgs/msg/PolicyStep',
-                  serialize_message(step))
-    log.close()
+    policy = write_toy_panda_run(tmp_path)
     common = ['mcap', '--base', str(tmp_path / 'base.pact'), '--logs', str(tmp_path / 'log.mcap'),
               '--iterations', '2', *FAST]
     assert main([*common, '--out', str(tmp_path / 'control'), '--guidance-scale', '0']) == 0

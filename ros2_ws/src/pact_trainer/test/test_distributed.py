@@ -15,18 +15,14 @@ from pathlib import Path
 import subprocess
 import sys
 
-from pact_msgs.msg import PolicyStep
-from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
+from pact_policy.core.checkpoint import load_checkpoint
 from pact_trainer.core.distributed import DistributedError, DistributedTraining
 from pact_trainer.core.improvement_gate import RolloutStatistics
-from pact_trainer.core.toy_problem import make_toy_policy
-from pact_trainer.mcap_log import McapLog
 import pytest
-from rclpy.serialization import serialize_message
 import torch
+from toy_panda_run import write_toy_panda_run
 
 WORKER = Path(__file__).with_name('distributed_toy_worker.py')
-JOINTS = [f'panda_joint{i}' for i in range(1, 8)] + ['panda_finger_joint1']
 
 
 def torchrun(arguments: list, cwd: Path) -> subprocess.CompletedProcess:
@@ -113,17 +109,7 @@ def test_outside_torchrun_there_is_no_process_group(monkeypatch):
 
 
 def test_pact_align_runs_unchanged_under_torchrun(tmp_path):
-    home = [0.0, 0.0, 0.0, -0.1, 0.0, 1.6, 0.8, 0.02]   # panda_joint4 near its upper limit
-    observations = [f'{joint}.position' for joint in JOINTS]
-    policy = make_toy_policy('velocity', home, [0.01] * 8, hidden_dim=16, num_blocks=1,
-                             obs_dim=8, action_names=JOINTS, observation_names=observations)
-    save_checkpoint(policy, tmp_path / 'base.pact', {'version': 'toy'})
-    log = McapLog(tmp_path / 'log.mcap')
-    for index in range(4):
-        step = PolicyStep(observation_names=observations, observation=[*home[:7], 0.01 * index])
-        log.write('/policy_node/policy_step', 'pact_msgs/msg/PolicyStep',
-                  serialize_message(step))
-    log.close()
+    policy = write_toy_panda_run(tmp_path)
     finished = torchrun(['-m', 'pact_trainer.align_cli', 'mcap', '--base', 'base.pact',
                          '--log-files', 'log.mcap', '--out', 'out', '--iterations', '2',
                          '--chunks-per-iteration', '8', '--steps-per-epoch', '3',
