@@ -152,3 +152,26 @@ def test_unguided_samples_keep_the_teacher_prediction_and_bad_options_raise():
         GuidanceSchedule(mode='highest')
     with pytest.raises(ValueError, match='returned shape'):
         CostSet([CostTerm('bad', lambda c, x, m: c.sum(-1))]).total(noisy, context)
+
+
+@pytest.mark.parametrize('jacobian, extra_rows', [('stop_gradient', 0), ('full', 1)])
+def test_teacher_evaluates_the_network_once_per_row_plus_the_full_jacobians_guided_rows(
+        jacobian, extra_rows):
+    policy = analytic_policy('epsilon')
+    costs = CostSet([linear_cost_term(COST_GRADIENT)])
+    teacher = SafeTeacher(policy, costs, GuidanceSchedule(mode='min_alpha', min_alpha=0.5),
+                          jacobian=jacobian)
+    rows = []
+    predict = policy.predict
+
+    def counting_predict(noisy, timestep, observation):
+        rows.append(noisy.shape[0])
+        return predict(noisy, timestep, observation)
+
+    policy.predict = counting_predict
+    noisy, timestep, observation, context = inputs(policy, batch=32, seed=5)
+    output = teacher.target(noisy, timestep, observation, context)
+    guided = int((output.lambda_t > 0).sum())
+    assert 0 < guided < 32
+    assert sum(rows) == 32 + extra_rows * guided
+    assert teacher.extra_calls_per_guided_row == 2 * extra_rows   # forward + backward when full

@@ -59,7 +59,8 @@ def distillation_loss(student, teacher: SafeTeacher, batch: DistillationBatch,
     guided = output.lambda_t > 0
     info = {'guided_fraction': float(guided.float().mean()),
             'mean_teacher_cost': float(output.cost[guided].mean()) if guided.any() else 0.0,
-            'denoiser_calls': 2 * noisy.shape[0] + int(guided.sum())}
+            'denoiser_calls': (2 * noisy.shape[0]
+                               + teacher.extra_calls_per_guided_row * int(guided.sum()))}
     return loss, info
 
 

@@ -115,7 +115,8 @@ class SafeTeacher:
             index = guided.nonzero().squeeze(-1)
             sub_context = slice_context(context, index)
             gradient, sub_cost = self.cost_gradient(noisy[index], timestep[index],
-                                                    observation[index], sub_context)
+                                                    observation[index], sub_context,
+                                                    prediction[index])
             levels = self.policy.noise_levels(timestep[index])
             factor = levels.sigma.to(noisy) * lam[index]
             if self.policy.is_flow:
@@ -125,9 +126,25 @@ class SafeTeacher:
             cost[index] = sub_cost
         return TeacherOutput(prediction, target.detach(), lam, cost)
 
+    @property
+    def extra_calls_per_guided_row(self) -> int:
+        """
+        Denoiser evaluations a guided row costs on top of the teacher's one prediction.
+
+        'stop_gradient' reuses that prediction (0); 'full' predicts again with a graph and
+        back-propagates through the network (counted as 2).
+        """
+        return 2 if self.jacobian == 'full' else 0
+
     def cost_gradient(self, noisy: torch.Tensor, timestep: torch.Tensor,
-                      observation: torch.Tensor, context: Context):
-        """Return ∇_{a_t} C(unnormalise(â_0)) (B,H,D) and C (B,) for normalised a_t."""
+                      observation: torch.Tensor, context: Context,
+                      prediction: torch.Tensor = None):
+        """
+        Return ∇_{a_t} C(unnormalise(â_0)) (B,H,D) and C (B,) for normalised a_t.
+
+        ``prediction``: the teacher's ε̂ (or v̂) at these inputs when already computed; the
+        'stop_gradient' Jacobian then needs no further network evaluation ('full' ignores it).
+        """
         with torch.enable_grad():
             noisy = noisy.detach().requires_grad_(True)
             if self.jacobian == 'full':
@@ -135,8 +152,10 @@ class SafeTeacher:
                 clean = clean_estimate(self.policy, noisy, prediction, timestep)
             else:
                 with torch.no_grad():
-                    prediction = self.policy.predict(noisy, timestep, observation)
-                    clean_detached = clean_estimate(self.policy, noisy, prediction, timestep)
+                    if prediction is None:
+                        prediction = self.policy.predict(noisy, timestep, observation)
+                    clean_detached = clean_estimate(self.policy, noisy.detach(),
+                                                    prediction.detach(), timestep)
                 # ε̂ held constant: â_0 = (a_t − σ_t ε̂)/α_t has Jacobian I/α_t (both
                 # parameterisations, so equal policies get equal score corrections).
                 alpha = _expand(self.policy.noise_levels(timestep).alpha, noisy)

@@ -54,8 +54,7 @@ class GuardrailPolicy:
         def model(x, step):
             output = self.teacher.target(x, step, condition, context)
             guided = int((output.lambda_t > 0).sum())
-            self.denoiser_calls += x.shape[0] + guided * (2 if self.teacher.jacobian == 'full'
-                                                          else 1)
+            self.denoiser_calls += x.shape[0] + guided * self.teacher.extra_calls_per_guided_row
             return output.target
 
         clean = policy.denoise(model, noise, sampler, num_steps, generator)
