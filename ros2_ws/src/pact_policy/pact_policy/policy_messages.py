@@ -18,3 +18,14 @@ def history_names(names, n_obs_steps: int, obs_dim: int) -> list:
     for lag in range(n_obs_steps - 1, -1, -1):
         result += [name if lag == 0 else f'{name}@-{lag}' for name in names]
     return result
+
+
+def logged_history_names(config) -> list:
+    """
+    Return the names of a PolicyStep's flattened history for a policy ``config`` (PolicyConfig).
+
+    [] when the policy's observations are unnamed: the logged values cannot be mapped by name.
+    """
+    if not config.observation_names:
+        return []
+    return history_names(config.observation_names, config.n_obs_steps, config.obs_dim)

@@ -39,7 +39,7 @@ from pact_constraints.core.robot_assets import PANDA_SRDF, PANDA_URDF
 from pact_constraints.core.robot_model import load_robot_model
 from pact_constraints.core.scene import load_scene_yaml, Scene
 from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
-from pact_policy.policy_messages import history_names
+from pact_policy.policy_messages import logged_history_names
 from pact_trainer.core.alignment_loop import PactAligner, PactConfig
 from pact_trainer.core.distributed import DistributedTraining
 from pact_trainer.core.guidance import GuidanceSchedule, preset
@@ -88,18 +88,10 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def logged_observation_names(policy) -> list:
-    """Return the names of a PolicyStep's flattened history for ``policy`` ([] = unnamed)."""
-    config = policy.config
-    if not config.observation_names:
-        return []
-    return history_names(config.observation_names, config.n_obs_steps, config.obs_dim)
-
-
 def observations_from_mcap(paths, policy) -> torch.Tensor:
     """Return the logged observations (N, O) of every PolicyStep, mapped by name."""
     from mcap_ros2.reader import read_ros2_messages
-    wanted = logged_observation_names(policy)
+    wanted = logged_history_names(policy.config)
     rows = []
     for path in paths:
         for message in read_ros2_messages(str(path)):
@@ -137,7 +129,7 @@ def build_robot_costs(policy, env=None, urdf: str = PANDA_URDF, srdf: str = PAND
     robot = load_robot_model(urdf, srdf, capsules_per_link=config.capsules_per_link)
     return RobotCosts(robot, template, config, joints,
                       policy.config.action_dt, device,
-                      observation_names=logged_observation_names(policy))
+                      observation_names=logged_history_names(policy.config))
 
 
 def guidance_schedule(arguments) -> GuidanceSchedule:

@@ -43,7 +43,7 @@ from pact_msgs.msg import PolicyStep
 from pact_msgs.msg import Scene as SceneMsg
 from pact_msgs.srv import GetModelChunk
 from pact_policy.core.checkpoint import checkpoint_bytes, load_checkpoint
-from pact_policy.policy_messages import history_names
+from pact_policy.policy_messages import logged_history_names
 from pact_trainer.core.alignment_loop import PactAligner, PactConfig
 from pact_trainer.core.guidance import preset
 from pact_trainer.core.model_store import ModelStore
@@ -123,9 +123,7 @@ class TrainerNode(Node):
         self.srdf = self._read_srdf(self.p['robot_description_semantic'])
         # PolicyStep carries the flattened history ('<name>@-k' for older steps, oldest first):
         # map all of it by name; the unsuffixed '<joint>.position' entries are the newest.
-        self.history_names = (history_names(config.observation_names, config.n_obs_steps,
-                                            config.obs_dim)
-                              if config.observation_names else [])
+        self.history_names = logged_history_names(config)
         self.intake = RolloutIntake(self.history_names, config.action_names,
                                     config.horizon, config.n_action_steps,
                                     config.condition_dim, config.action_dim)
