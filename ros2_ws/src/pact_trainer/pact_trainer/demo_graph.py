@@ -113,6 +113,7 @@ def status_record(message: AlignmentStatus) -> dict:
 
 
 RESET_RETRY_S = 5.0  # resend a reset_episode request left unanswered this long (wall s)
+RESET_POLL_S = 0.1   # how often the driver checks for a reset to send or resend (s)
 
 
 class DemoDriver(Node):
@@ -128,6 +129,7 @@ class DemoDriver(Node):
         self._reset_pending = None
         self._reset_sent = 0.0
         self._wanted_seed = None  # seed of the episode asked for and not yet confirmed
+        self.create_timer(RESET_POLL_S, self.poll)  # whoever spins this node sends the resets
         self.create_subscription(PolicyStatus, '/policy_node/status', self._on_policy_status,
                                  RELIABLE)
         self.create_subscription(ModelAnnouncement, '/model_announcement',
@@ -154,7 +156,7 @@ class DemoDriver(Node):
 
         The request waits until the sim node's service is discovered (a request sent before
         that is lost) and is sent again if no answer came within ``RESET_RETRY_S``; ``poll``
-        (called by the spinning loops) does both.
+        (the node's own timer) does both.
         """
         if self._wanted_seed is not None:
             return
@@ -317,7 +319,6 @@ def _drive(settings, driver, executor, group, console, logs: Path) -> GraphProgr
 
         def advanced():
             nonlocal last_change, seen
-            driver.poll()
             if len(progress.iterations) != seen:
                 last_change, seen = time.monotonic(), len(progress.iterations)
             if progress.reset_errors:

@@ -53,7 +53,6 @@ def drive(driver: DemoDriver, executor) -> None:
     driver.begin()
     while True:
         executor.spin_once(timeout_sec=0.1)
-        driver.poll()
         if progress.reset_errors:
             driver.log(f'reset_episode failed: {progress.reset_errors.pop()}; retrying')
             driver.start_next_episode()
