@@ -154,8 +154,7 @@ class SafeTeacher:
                 with torch.no_grad():
                     if prediction is None:
                         prediction = self.policy.predict(noisy, timestep, observation)
-                    clean_detached = clean_estimate(self.policy, noisy.detach(),
-                                                    prediction.detach(), timestep)
+                    clean_detached = clean_estimate(self.policy, noisy, prediction, timestep)
                 # ε̂ held constant: â_0 = (a_t − σ_t ε̂)/α_t has Jacobian I/α_t (both
                 # parameterisations, so equal policies get equal score corrections).
                 alpha = _expand(self.policy.noise_levels(timestep).alpha, noisy)
