@@ -342,8 +342,9 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
             try:
                 with self._inference_lock:
                     self._infer_and_publish(tick)
-                    self._swap_now()  # the chunk is out: a boundary, so a staged model waits
-                    # for no more than the chunk being computed when it arrived
+                    # the chunk is out, a boundary: a staged model waits at most for the
+                    # chunk that was being computed when it arrived
+                    self._swap_now()
             except Exception as error:  # noqa: B902 — the worker must survive anything
                 self.get_logger().error(f'inference failed: {error}')
                 self._publish_hold()
@@ -453,11 +454,11 @@ def main(args=None, executor_factory=SingleThreadedExecutor):
 
     Every callback is short (inference and model loading have their own threads) and all share
     the node's one mutually exclusive callback group, so more executor threads add no
-    concurrency; rclpy's MultiThreadedExecutor instead spun at ~100 % CPU re-waking for entities
-    of the busy group, which starved the inference and model-loading threads (50 MB hot swap:
-    median announce -> active 2.8-18 s with missed ticks, against ~1 s and none with this one;
-    ``python bench/policy/bench_policy.py``, which runs both side by side through
-    ``executor_factory``).
+    concurrency. Under rclpy's MultiThreadedExecutor the node's main thread stayed busy in the
+    executor's wait loop (perf: most samples in the Python interpreter) and starved the
+    inference and model-loading threads: 50 MB hot swap median announce -> active 4.7 s with up
+    to 10 missed control ticks, against 0.68 s and none with this executor, timed side by side
+    by ``python bench/policy/bench_policy.py`` through ``executor_factory``.
     """
     rclpy.init(args=args)
     node = PolicyNode()
