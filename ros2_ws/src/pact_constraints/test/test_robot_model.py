@@ -64,7 +64,7 @@ def test_srdf_disabled_pairs_are_never_checked(robot, mode):
 
 
 def test_capsules_enclose_every_collision_vertex(robot):
-    vertices = robot._link_vertices()
+    vertices = robot._link_vertices
     capsules = robot.geometries('capsule')
     assert {body.link for body in capsules} == set(vertices)
     for body in capsules:
@@ -77,7 +77,7 @@ def test_capsules_enclose_every_collision_vertex(robot):
 
 
 def test_bounding_spheres_enclose_geometry(robot):
-    vertices = robot._link_vertices()
+    vertices = robot._link_vertices
     for mode in ('convex', 'capsule'):
         for body in robot.geometries(mode):
             points = vertices[body.link][1]

@@ -19,6 +19,7 @@ which is the scene frame (``world``) by the project's contract.
 """
 
 from dataclasses import dataclass
+import functools
 import hashlib
 from typing import Dict, List, Optional, Sequence, Tuple
 import xml.etree.ElementTree as ElementTree
@@ -292,7 +293,7 @@ class RobotModel:
         """Return one capsule per link enclosing its collision geometry (parent-joint frame)."""
         if not hasattr(self, '_link_capsules'):
             self._link_capsules = {link: link_geometry.fit_enclosing_capsule(vertices)
-                                   for link, (_, vertices) in self._link_vertices().items()}
+                                   for link, (_, vertices) in self._link_vertices.items()}
         return self._link_capsules
 
     def self_collision_pairs(self, mode: str) -> List[Tuple[int, int]]:
@@ -314,19 +315,16 @@ class RobotModel:
                     or parents[second.joint_id] == first.joint_id)
         return not (self.skip_adjacent and adjacent)
 
+    @functools.cached_property
     def _link_vertices(self) -> Dict[str, Tuple[int, np.ndarray]]:
-        """Return {link: (parent joint id, vertices in the parent joint frame)} (read once)."""
-        if not hasattr(self, '_vertices_by_link'):
-            links: Dict[str, Tuple[int, list]] = {}
-            for obj in self.collision_model.geometryObjects:
-                link = self.model.frames[obj.parentFrame].name
-                vertices = link_geometry.geometry_vertices(obj.geometry, obj.meshPath,
-                                                           obj.meshScale)
-                placed = vertices @ obj.placement.rotation.T + obj.placement.translation
-                links.setdefault(link, (obj.parentJoint, []))[1].append(placed)
-            self._vertices_by_link = {link: (joint, np.vstack(parts))
-                                      for link, (joint, parts) in links.items()}
-        return self._vertices_by_link
+        """{link: (parent joint id, vertices in the parent joint frame)}, read once."""
+        links: Dict[str, Tuple[int, list]] = {}
+        for obj in self.collision_model.geometryObjects:
+            link = self.model.frames[obj.parentFrame].name
+            vertices = link_geometry.geometry_vertices(obj.geometry, obj.meshPath, obj.meshScale)
+            placed = vertices @ obj.placement.rotation.T + obj.placement.translation
+            links.setdefault(link, (obj.parentJoint, []))[1].append(placed)
+        return {link: (joint, np.vstack(parts)) for link, (joint, parts) in links.items()}
 
     def _build_geometries(self, mode: str) -> List[RobotGeometry]:
         if mode == 'exact':
@@ -341,7 +339,7 @@ class RobotModel:
                                             obj.placement.homogeneous, centre, radius))
             return bodies
         bodies = []
-        for link, (joint_id, vertices) in self._link_vertices().items():
+        for link, (joint_id, vertices) in self._link_vertices.items():
             if mode == 'convex':
                 centre, radius = _bounding_sphere(vertices)
                 bodies.append(RobotGeometry(f'{link}_hull', link, joint_id,
