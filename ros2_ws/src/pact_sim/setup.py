@@ -31,6 +31,7 @@ setup(
             'sim_node = pact_sim.sim_node:main',
             'record_demos = pact_sim.record_demos:main',
             'render_episode = pact_sim.render_episode:main',
+            'tracking_error = pact_sim.tracking_error:main',
         ],
     },
 )

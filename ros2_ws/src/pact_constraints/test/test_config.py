@@ -6,7 +6,7 @@ import pathlib
 
 from pact_constraints.core.config import (
     config_from_dict, config_from_yaml_text, CONSTRAINT_NAMES, ConstraintConfigError,
-    default_config, default_config_path, load_constraint_config)
+    default_config, default_config_path, load_constraint_config, OPT_IN)
 import pytest
 
 REPO_DEFAULT = pathlib.Path(__file__).resolve().parents[4] / 'config/constraints/default.yaml'
@@ -15,7 +15,9 @@ REPO_DEFAULT = pathlib.Path(__file__).resolve().parents[4] / 'config/constraints
 def test_bundled_default_is_valid_and_complete():
     config = load_constraint_config(REPO_DEFAULT)
     assert config.geometry_mode == 'capsule'
-    assert config.active == CONSTRAINT_NAMES
+    # every constraint but the opt-in ones (payload_drop needs tracked objects) is on
+    assert config.active == tuple(name for name in CONSTRAINT_NAMES if name not in OPT_IN)
+    assert set(config.terms) == set(CONSTRAINT_NAMES)
     assert config.term('clearance').margin == pytest.approx(0.03)
     assert config.term('joint_velocity').weight == pytest.approx(0.1)
     assert config.workspace.box_min == (-1.2, -1.2, 0.0)
@@ -26,7 +28,8 @@ def test_bundled_default_is_valid_and_complete():
 
 def test_empty_config_gives_defaults():
     config = config_from_dict({})
-    assert config.active == CONSTRAINT_NAMES
+    assert config.active == tuple(name for name in CONSTRAINT_NAMES if name not in OPT_IN)
+    assert OPT_IN == ('payload_drop',)
     assert config.velocity_scale == 1.0
 
 
@@ -91,6 +94,8 @@ def test_config_by_package_uri_and_the_sim_task_config(tmp_path, monkeypatch):
     # The MuJoCo-task config differs from the default only where its header says so.
     default = default_config()
     assert (by_uri.capsules_per_link, default.capsules_per_link) == (2, 1)
+    assert (by_uri.path_substeps, default.path_substeps) == (5, 1)
+    assert by_uri.path_rows == default.path_rows == 0
     assert by_uri.term('clearance').margin == 0.005
     assert 'joint_velocity' not in by_uri.active and 'joint_velocity' in default.active
     for name in ('self_collision', 'joint_position', 'workspace', 'grasp_approach'):
@@ -98,3 +103,14 @@ def test_config_by_package_uri_and_the_sim_task_config(tmp_path, monkeypatch):
         assert by_uri.term(name).weight == default.term(name).weight
     with pytest.raises(ConstraintConfigError, match='nowhere.yaml'):
         load_constraint_config('package://pact_constraints/config/constraints/nowhere.yaml')
+
+
+@pytest.mark.parametrize('key,value,message', [
+    ('path_substeps', 0, 'path_substeps: must be >= 1'),
+    ('path_substeps', 2.5, 'path_substeps: must be a whole number'),
+    ('path_substeps', True, 'path_substeps: expected a finite number'),
+    ('path_rows', -1, 'path_rows: must be >= 0'),
+])
+def test_executed_path_settings_are_validated(key, value, message):
+    with pytest.raises(ConstraintConfigError, match=message):
+        config_from_dict({key: value, 'constraints': {}})

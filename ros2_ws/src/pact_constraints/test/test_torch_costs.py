@@ -249,7 +249,8 @@ def test_margin_and_obstacle_overrides_equal_a_rebuilt_configuration(panda):
     chunks = torch.tensor(np.array([p[1] for p in pairs]))
     margins = {'clearance': 0.05, 'self_collision': 0.02, 'joint_position': 0.1,
                'joint_velocity': 0.2, 'workspace': 0.0, 'grasp_approach': 0.03}
-    terms = {name: replace(term, margin=margins[name]) for name, term in CONFIG.terms.items()}
+    terms = {name: replace(term, margin=margins.get(name, term.margin))
+             for name, term in CONFIG.terms.items()}
     rebuilt = TorchConstraintCosts(panda, [SCENE, moved], replace(CONFIG, terms=terms),
                                    dtype=torch.float64)(chunks, currents)
     costs = TorchConstraintCosts(panda, SCENE, CONFIG, dtype=torch.float64)

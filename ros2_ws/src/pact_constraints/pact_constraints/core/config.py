@@ -28,15 +28,18 @@ import yaml
 GEOMETRY_MODES = ('exact', 'convex', 'capsule')
 PENALTIES = ('hinge', 'smooth')
 CONSTRAINT_NAMES = ('clearance', 'self_collision', 'joint_position', 'joint_velocity',
-                    'workspace', 'grasp_approach')
+                    'workspace', 'grasp_approach', 'payload_drop')
+# Constraints that are off unless a configuration turns them on (the others default to on).
+OPT_IN = ('payload_drop',)
 _TERM_KEYS = {'active', 'margin', 'weight', 'penalty', 'smooth_width'}
 _EXTRA_KEYS = {
-    'clearance': {'include_objects', 'report_distance'},
+    'clearance': {'include_objects', 'report_distance', 'held_objects'},
+    'payload_drop': {'max_drop'},
     'workspace': {'box', 'half_spaces'},
     'grasp_approach': {'keypoint', 'activation_radius', 'open_fraction'},
 }
 _TOP_KEYS = {'geometry_mode', 'penalty', 'velocity_scale', 'tool_frame', 'gripper_joint',
-             'capsules_per_link', 'constraints'}
+             'capsules_per_link', 'path_substeps', 'path_rows', 'payload', 'constraints'}
 
 
 class ConstraintConfigError(ValueError):
@@ -96,19 +99,46 @@ class GraspApproach:
 
 
 @dataclass(frozen=True)
+class Payload:
+    """
+    A held object as part of the robot (training path, ``torch_payload``).
+
+    ``hold_radius`` (m): an object counts as held when the gripper is closed and its grasp
+    keypoint is this close to the tool frame origin. ``support_surfaces``: obstacle names a held
+    object may touch (it is put down on them) and may be dropped onto. ``max_drop`` (m,
+    ``payload_drop``): the highest fall of the payload's lowest point when it is let go.
+    """
+
+    hold_radius: float = 0.03
+    support_surfaces: Tuple[str, ...] = ('table',)
+    held_in_clearance: bool = False
+    max_drop: float = 0.05
+
+
+@dataclass(frozen=True)
 class ConstraintConfig:
-    """The whole constraint configuration (see module docstring and default.yaml)."""
+    """
+    The whole constraint configuration (see module docstring and default.yaml).
+
+    ``path_substeps`` and ``path_rows`` say how a chunk is scored (``executed_path``): on the
+    setpoint path a trajectory controller executes, sampled ``path_substeps`` times per row,
+    through its first ``path_rows`` rows (0 = every row). ``path_substeps = 1`` with
+    ``path_rows = 0`` scores the rows alone.
+    """
 
     geometry_mode: str = 'capsule'
     velocity_scale: float = 1.0
     tool_frame: str = ''
     gripper_joint: str = ''
     capsules_per_link: int = 1
+    path_substeps: int = 1
+    path_rows: int = 0
     terms: Mapping[str, ConstraintTerm] = field(default_factory=dict)
     include_objects_in_clearance: bool = False
     report_distance: float = 0.3
     workspace: Workspace = field(default_factory=Workspace)
     grasp_approach: GraspApproach = field(default_factory=GraspApproach)
+    payload: Payload = field(default_factory=Payload)
 
     def term(self, name: str) -> ConstraintTerm:
         """Return the settings of constraint ``name``."""
@@ -184,9 +214,10 @@ def _mapping(value, where: str, allowed: set) -> Mapping:
     return value
 
 
-def _term(entry: Mapping, where: str, default_penalty: str) -> ConstraintTerm:
+def _term(entry: Mapping, where: str, default_penalty: str,
+          default_active: bool = True) -> ConstraintTerm:
     return ConstraintTerm(
-        active=_boolean(entry.get('active', True), f'{where}.active'),
+        active=_boolean(entry.get('active', default_active), f'{where}.active'),
         margin=_number(entry.get('margin', 0.0), f'{where}.margin', 0.0),
         weight=_number(entry.get('weight', 1.0), f'{where}.weight', 0.0),
         penalty=_choice(entry.get('penalty', default_penalty), PENALTIES, f'{where}.penalty'),
@@ -240,7 +271,7 @@ def config_from_dict(data: Optional[Mapping], source: str = 'constraints config'
     for name in CONSTRAINT_NAMES:
         where = f'{source}.constraints.{name}'
         entry = _mapping(sections.get(name), where, _TERM_KEYS | _EXTRA_KEYS.get(name, set()))
-        terms[name] = _term(entry, where, penalty)
+        terms[name] = _term(entry, where, penalty, default_active=name not in OPT_IN)
         extras[name] = entry
     clearance = extras['clearance']
     return ConstraintConfig(
@@ -252,13 +283,40 @@ def config_from_dict(data: Optional[Mapping], source: str = 'constraints config'
         gripper_joint=_string(data.get('gripper_joint', ''), f'{source}.gripper_joint'),
         capsules_per_link=int(_number(data.get('capsules_per_link', 1),
                                       f'{source}.capsules_per_link', 1, 8)),
+        path_substeps=_whole(data.get('path_substeps', 1), f'{source}.path_substeps', 1, 100),
+        path_rows=_whole(data.get('path_rows', 0), f'{source}.path_rows', 0, 10000),
         terms=terms,
         include_objects_in_clearance=_boolean(clearance.get('include_objects', False),
                                               f'{source}.constraints.clearance.include_objects'),
         report_distance=_number(clearance.get('report_distance', 0.3),
                                 f'{source}.constraints.clearance.report_distance', 0.0),
         workspace=_workspace(extras['workspace'], f'{source}.constraints.workspace'),
-        grasp_approach=_grasp(extras['grasp_approach'], f'{source}.constraints.grasp_approach'))
+        grasp_approach=_grasp(extras['grasp_approach'], f'{source}.constraints.grasp_approach'),
+        payload=_payload(data.get('payload'), clearance, extras['payload_drop'], source))
+
+
+def _payload(entry, clearance: Mapping, drop: Mapping, source: str) -> Payload:
+    where = f'{source}.payload'
+    entry = _mapping(entry, where, {'hold_radius', 'support_surfaces'})
+    surfaces = entry.get('support_surfaces', ['table'])
+    if not isinstance(surfaces, (list, tuple)):
+        _fail(f'{where}.support_surfaces', f'expected a list of obstacle names, got {surfaces!r}')
+    return Payload(
+        hold_radius=_number(entry.get('hold_radius', 0.03), f'{where}.hold_radius', 0.0,
+                            strict_minimum=True),
+        support_surfaces=tuple(_string(name, f'{where}.support_surfaces') for name in surfaces),
+        held_in_clearance=_boolean(clearance.get('held_objects', False),
+                                   f'{source}.constraints.clearance.held_objects'),
+        max_drop=_number(drop.get('max_drop', 0.05), f'{source}.constraints.payload_drop.max_drop',
+                         0.0))
+
+
+def _whole(value, where: str, minimum: int, maximum: int) -> int:
+    """Return ``value`` as an int in [minimum, maximum] (a whole number; bools refused)."""
+    number = _number(value, where, minimum, maximum)
+    if number != int(number):
+        raise ConstraintConfigError(f'{where}: must be a whole number, got {value!r}')
+    return int(number)
 
 
 def config_from_yaml_text(text: str, source: str = 'constraints config') -> ConstraintConfig:

@@ -50,12 +50,14 @@ from typing import Dict, Mapping, Optional, Sequence, Union
 
 import numpy as np
 from pact_constraints.core import torch_geometry as geometry
+from pact_constraints.core import torch_payload as payload_geometry
 from pact_constraints.core.config import CONSTRAINT_NAMES, ConstraintConfig
 from pact_constraints.core.penalty import torch_penalty
 from pact_constraints.core.robot_model import RobotModel
 from pact_constraints.core.scene import Scene
 from pact_constraints.core.torch_kinematics import TorchKinematics
 from pact_constraints.core.torch_obstacles import ObstacleTensors
+from pact_constraints.core.torch_payload import ObjectTensors
 import torch
 
 
@@ -130,6 +132,8 @@ class TorchConstraintCosts:
             mask[index, :len(points)] = True
         self.scene_keypoints = self._tensor(padded)
         self.scene_keypoint_mask = torch.as_tensor(mask, device=self.device)
+        self.scene_objects = object_tensors(scene_list, self.config.grasp_approach.keypoint,
+                                            self.device, self.dtype)
 
     def _penalty(self, name: str, violation: torch.Tensor) -> torch.Tensor:
         term = self.config.term(name)
@@ -152,9 +156,19 @@ class TorchConstraintCosts:
                  keypoints: Optional[torch.Tensor] = None,
                  keypoint_mask: Optional[torch.Tensor] = None,
                  margins: Optional[Mapping[str, float]] = None,
-                 obstacles: Optional[ObstacleTensors] = None) -> ChunkCosts:
-        """Return the costs of a batch of chunks (B, H, D); see module docstring."""
+                 obstacles: Optional[ObstacleTensors] = None,
+                 dt: Optional[float] = None,
+                 objects: Optional[ObjectTensors] = None) -> ChunkCosts:
+        """
+        Return the costs of chunks (B, H, D), rows ``dt`` s apart (default: the built dt).
+
+        ``objects``: the tracked objects that may be held (default: the scenes' objects with
+        the grasp keypoint), for the held-payload part of clearance and for ``payload_drop``.
+        """
         margin = self._margins(margins)
+        row_dt = self.dt if dt is None else float(dt)
+        if not row_dt > 0:
+            raise ValueError(f'dt must be > 0, got {dt}')
         chunks = chunks.to(self.device, self.dtype)
         if chunks.dim() != 3 or chunks.shape[-1] != len(self.columns):
             raise ValueError(f'chunks must be (B, H, {len(self.columns)}), got '
@@ -169,7 +183,10 @@ class TorchConstraintCosts:
         costs: Dict[str, torch.Tensor] = {}
         min_clearance = torch.full((batch,), float('inf'), dtype=self.dtype, device=self.device)
         flat = rows.reshape(batch * horizon, -1)
-        needs_pose = {'clearance', 'self_collision', 'workspace', 'grasp_approach'} & set(active)
+        uses_payload = 'payload_drop' in active or (
+            'clearance' in active and self.config.payload.held_in_clearance)
+        needs_pose = {'clearance', 'self_collision', 'workspace', 'grasp_approach',
+                      'payload_drop'} & set(active)
         if needs_pose:
             rotations, translations = self.kinematics.joint_poses(flat)
         if 'clearance' in active or 'self_collision' in active:
@@ -186,24 +203,122 @@ class TorchConstraintCosts:
             costs['joint_position'] = (cost * self.limited).sum((1, 2))
         if 'joint_velocity' in active:
             previous = torch.cat([start[:, None], rows[:, :-1]], dim=1)
-            speed = ((rows - previous) / self.dt).abs()
+            speed = ((rows - previous) / row_dt).abs()
             costs['joint_velocity'] = self._penalty(
                 'joint_velocity', margin['joint_velocity'] - (self.velocity_bound - speed)
             ).sum((1, 2))
-        if 'workspace' in active or 'grasp_approach' in active:
-            parent_r = rotations[:, self.tool_parent_joint]
-            tool_r = (parent_r @ self.tool_local_r).reshape(batch, horizon, 3, 3)
-            tool_t = (translations[:, self.tool_parent_joint]
-                      + parent_r @ self.tool_local_t).reshape(batch, horizon, 3)
+        if 'workspace' in active or 'grasp_approach' in active or uses_payload:
+            tool_r, tool_t = self._tool_poses(rotations, translations, batch, horizon)
         if 'workspace' in active:
             costs['workspace'] = self._workspace(tool_t, margin['workspace'])
         if 'grasp_approach' in active:
             costs['grasp_approach'] = self._grasp(rows, tool_r, tool_t, keypoints, keypoint_mask,
                                                   margin['grasp_approach'])
+        if uses_payload:
+            payload_clearance = self._payload_terms(costs, rows, start, tool_r, tool_t,
+                                                    obstacles or self.obstacles, objects, margin)
+            if payload_clearance is not None:
+                min_clearance = torch.minimum(min_clearance, payload_clearance)
         total = sum(self.config.term(name).weight * value for name, value in costs.items())
         if not costs:
             total = torch.zeros(batch, dtype=self.dtype, device=self.device)
         return ChunkCosts(costs, total, min_clearance)
+
+    def _tool_poses(self, rotations, translations, batch, horizon):
+        """Return the tool frame's rotation (B, H, 3, 3) and origin (B, H, 3)."""
+        parent_r = rotations[:, self.tool_parent_joint]
+        tool_r = (parent_r @ self.tool_local_r).reshape(batch, horizon, 3, 3)
+        tool_t = (translations[:, self.tool_parent_joint]
+                  + parent_r @ self.tool_local_t).reshape(batch, horizon, 3)
+        return tool_r, tool_t
+
+    def _gripper_closed(self, rows: torch.Tensor) -> torch.Tensor:
+        """Return where the gripper is commanded closed (below its open fraction)."""
+        low, high = self.lower[self.gripper_index], self.upper[self.gripper_index]
+        threshold = low + self.config.grasp_approach.open_fraction * (high - low)
+        return rows[..., self.gripper_index] < threshold
+
+    def _payload_terms(self, costs, rows, start, tool_r, tool_t, obstacles, objects, margin):
+        """
+        Add the held payload to ``costs['clearance']``, fill ``costs['payload_drop']``.
+
+        Return the payload's smallest clearance (B,) (detached) when it is part of clearance.
+        """
+        batch = rows.shape[0]
+        if self.gripper_index is None:   # nothing can be held
+            if 'payload_drop' in self.config.active:
+                costs['payload_drop'] = torch.zeros(batch, dtype=self.dtype, device=self.device)
+            return None
+        start_r, start_t = self._tool_poses(*self.kinematics.joint_poses(start), batch, 1)
+        candidates = self._objects(objects, batch)
+        payload = payload_geometry.held_payload(
+            start_r[:, 0], start_t[:, 0], self._gripper_closed(start), candidates,
+            self.config.payload.hold_radius)
+        closed = self._gripper_closed(rows)
+        holding = payload_geometry.held_rows(closed, payload.held).to(self.dtype)
+        rotation, position = payload_geometry.payload_poses(tool_r, tool_t, payload)
+        support = self._support_columns(obstacles)
+        payload_clearance = None
+        if 'clearance' in costs and self.config.payload.held_in_clearance:
+            a, b, radius = payload_geometry.payload_capsule(rotation, position,
+                                                            payload.half_extents)
+            distances = obstacles.capsule_distances(
+                a[:, :, None], b[:, :, None], torch.zeros(1, dtype=self.dtype,
+                                                          device=self.device))
+            if distances is not None:
+                distances = distances[..., 0, :] - radius[:, None, None]    # B, H, O
+                keep = holding[..., None] * (~support).to(self.dtype)
+                cost = self._penalty('clearance', margin['clearance'] - distances) * keep
+                costs['clearance'] = costs['clearance'] + cost.sum((1, 2))
+                masked = torch.where(keep > 0, distances.detach(),
+                                     torch.full_like(distances, float('inf')))
+                payload_clearance = masked.amin((1, 2))
+        if 'payload_drop' in self.config.active:
+            released = payload_geometry.release_rows(closed, payload.held).to(self.dtype)
+            boxes = obstacles.tensors.get('box')
+            box_support = support[self._box_columns(obstacles)]
+            if boxes is None or not bool(box_support.any()):
+                empty = torch.zeros(1, 0, 3, dtype=self.dtype, device=self.device)
+                surfaces = (empty[..., None].expand(1, 0, 3, 3), empty, empty)
+            else:
+                surfaces = (boxes['rotation'][:, box_support],
+                            boxes['translation'][:, box_support], boxes['half'][:, box_support])
+            height = payload_geometry.drop_height(rotation, position, payload.half_extents,
+                                                  *surfaces)
+            slack = self.config.payload.max_drop - height
+            cost = self._penalty('payload_drop', margin['payload_drop'] - slack) * released
+            costs['payload_drop'] = cost.sum(1)
+        return payload_clearance
+
+    def _support_columns(self, obstacles: ObstacleTensors) -> torch.Tensor:
+        """Return (O,) bool: which obstacle columns are support surfaces."""
+        surfaces = set(self.config.payload.support_surfaces)
+        return torch.as_tensor([name in surfaces for name in obstacles.names],
+                               dtype=torch.bool, device=self.device)
+
+    @staticmethod
+    def _box_columns(obstacles: ObstacleTensors) -> slice:
+        """Return the slice of the box obstacles in ``obstacles.names`` (types are grouped)."""
+        first = 0
+        for kind in ('half_space', 'sphere', 'capsule'):
+            if kind in obstacles.tensors:
+                first += obstacles.tensors[kind]['translation'].shape[1]
+        count = obstacles.tensors['box']['translation'].shape[1] if 'box' in \
+            obstacles.tensors else 0
+        return slice(first, first + count)
+
+    def _objects(self, objects: Optional[ObjectTensors], batch: int) -> ObjectTensors:
+        """Return the held-object candidates expanded to the batch."""
+        objects = objects or self.scene_objects
+
+        def expand(tensor):
+            tensor = tensor.to(self.device)
+            if tensor.is_floating_point():
+                tensor = tensor.to(self.dtype)
+            return tensor.expand(batch, *tensor.shape[1:]) if tensor.shape[0] == 1 else tensor
+        return ObjectTensors(*(expand(value) for value in (
+            objects.position, objects.rotation, objects.half_extents, objects.keypoint,
+            objects.mask)))
 
     def _capsules(self, rotations, translations, batch, horizon):
         joint_r = rotations[:, self.capsule_joint]            # N, C, 3, 3
@@ -258,3 +373,36 @@ class TorchConstraintCosts:
         if keypoint_mask is not None:
             cost = cost * keypoint_mask.to(self.device)[:, None].to(self.dtype)
         return (cost * is_open[..., None].to(self.dtype)).sum((1, 2))
+
+
+def object_tensors(scenes: Sequence[Scene], keypoint: str, device='cpu',
+                   dtype=torch.float32, names: Optional[Sequence[str]] = None) -> ObjectTensors:
+    """
+    Return the held-object candidates of scenes: tracked objects with ``keypoint`` (S, K, ...).
+
+    ``names`` fixes the objects and their order (default: scene 0's objects with the keypoint);
+    a scene without one of them has it masked out.
+    """
+    names = list(names if names is not None else [
+        item.name for item in scenes[0].objects if keypoint in item.keypoints])
+    count = len(scenes)
+    position = np.zeros((count, len(names), 3))
+    rotation = np.tile(np.eye(3), (count, len(names), 1, 1))
+    half = np.zeros((count, len(names), 3))
+    point = np.zeros((count, len(names), 3))
+    mask = np.zeros((count, len(names)), dtype=bool)
+    for row, scene in enumerate(scenes):
+        present = {item.name: item for item in scene.objects if keypoint in item.keypoints}
+        for column, name in enumerate(names):
+            if name in present:
+                item = present[name]
+                position[row, column] = item.pose.position
+                rotation[row, column] = item.pose.rotation
+                half[row, column] = np.asarray(item.dimensions) / 2
+                point[row, column] = item.keypoint_in_scene(keypoint)
+                mask[row, column] = True
+
+    def tensor(array):
+        return torch.as_tensor(array, dtype=dtype, device=device)
+    return ObjectTensors(tensor(position), tensor(rotation), tensor(half), tensor(point),
+                         torch.as_tensor(mask, device=device))

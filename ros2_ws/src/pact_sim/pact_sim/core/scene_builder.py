@@ -46,8 +46,9 @@ class RobotConfig:
 
     ``gripper_joint``: ``'auto'`` picks the joint other joints ``<mimic>`` (Panda:
     ``panda_finger_joint1``), ``None`` means no gripper. ``tool_frame``: URDF link of the tool
-    centre point. Gains: arm ``kp = gain_per_effort * effort`` (1/rad), ``kv`` from
-    ``damping_ratio`` and the joint's armature+link inertia estimate.
+    centre point. Gains: arm ``kp = gain_per_effort * effort`` (1/rad), ``kv = kv_per_kp * kp``
+    (s). ``velocity_feedforward``: ``SimEnv`` adds the reference velocity to the position loop as
+    a joint trajectory controller does (see ``sim_env``); off, a ramp lags by ``kv_per_kp`` s.
     """
 
     urdf_uri: str = robot_assets.PANDA_URDF
@@ -62,6 +63,7 @@ class RobotConfig:
     gripper_force: float = 70.0
     finger_armature: float = 0.05
     gravity_compensation: bool = True
+    velocity_feedforward: bool = True
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,14 @@ controller, the actuator setpoints move linearly from the previous target to the
 row's physics steps (``control_dt / timestep``, default 0.1 s / 2 ms = 50). Rows are clipped to
 the joint ranges; NaN/Inf rows are rejected with ``ValueError``.
 
+Tracking: like ros2_control's joint trajectory controller, the position loop gets the reference
+velocity as feed-forward. MuJoCo's position actuator applies ``kp (ctrl - q) - kv qdot``; with
+``ctrl = q_ref + (kv / kp) qdot_ref`` that is ``kp (q_ref - q) + kv (qdot_ref - qdot)``, a PD on
+the tracking error, so a ramp is followed without the ``(kv / kp) qdot_ref`` lag a plain position
+setpoint leaves (``RobotConfig.velocity_feedforward``; measured by
+``python -m pact_sim.tracking_error``). The reference velocity is the setpoint's change per
+physics step.
+
 The episode ends (``done``) after ``horizon`` rows; termination never depends on success, so
 ``done`` may be given to a trainer. Outcomes (``evaluation_summary``) are for evaluation only.
 """
@@ -51,6 +59,8 @@ class SimEnv:
         self.initial_object_positions: Dict[str, np.ndarray] = {}
         self.scene_version = 0
         self._substep_count = 0
+        self._feedforward_lead = _feedforward_lead(self.model, self.sim.robot)
+        self._last_setpoint = self.target.copy()
 
     # --- properties other packages use --------------------------------------------------
     @property
@@ -78,6 +88,7 @@ class SimEnv:
         self._set_joint_positions(self.layout.start)
         self.task.prepare(sim, model, data, self.layout)
         self.target = self.layout.start.copy()
+        self._last_setpoint = self.target.copy()
         data.ctrl[:] = self.target
         mujoco.mj_forward(model, data)
         for _ in range(SETTLE_STEPS):
@@ -112,7 +123,7 @@ class SimEnv:
         row = self.check_row(row)
         start = self.target
         for substep in range(1, self.substeps + 1):
-            self.data.ctrl[:] = start + (row - start) * (substep / self.substeps)
+            self._command(start + (row - start) * (substep / self.substeps))
             self.physics_step()
         self.target = row
         self._end_row()
@@ -137,8 +148,14 @@ class SimEnv:
     def set_setpoint(self, targets):
         """Set the actuator setpoints directly (used by the ROS node's interpolator)."""
         row = self.check_row(targets)
-        self.data.ctrl[:] = row
+        self._command(row)
         self.target = row
+
+    def _command(self, setpoint: np.ndarray):
+        """Send one physics step's setpoint (action order) with its velocity feed-forward."""
+        velocity = (setpoint - self._last_setpoint) / self.model.opt.timestep
+        self.data.ctrl[:] = setpoint + self._feedforward_lead * velocity
+        self._last_setpoint = setpoint
 
     def advance_physics(self, setpoint) -> bool:
         """
@@ -198,3 +215,16 @@ class SimEnv:
     def evaluation_summary(self) -> EpisodeSummary:
         """Return the judge's episode summary: events, clearance, success (EVALUATION ONLY)."""
         return self.judge.summary(self.success())
+
+
+def _feedforward_lead(model: mujoco.MjModel, robot: RobotConfig) -> np.ndarray:
+    """
+    Return kv / kp (s) per actuator: the setpoint lead that turns ``-kv qdot`` into PD damping.
+
+    Zero for every actuator when ``robot.velocity_feedforward`` is off.
+    """
+    if not robot.velocity_feedforward:
+        return np.zeros(model.nu)
+    kp = model.actuator_gainprm[:, 0]
+    kv = -model.actuator_biasprm[:, 2]
+    return np.where(kp > 0, kv / np.where(kp > 0, kp, 1.0), 0.0)

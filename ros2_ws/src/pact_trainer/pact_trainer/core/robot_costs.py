@@ -14,6 +14,9 @@ a TEMPLATE scene that fixes which obstacles exist (their names, types and order)
   margin: the curriculum sets margins on the terms (``CostSet.with_margins``) and they reach
   ``TorchConstraintCosts`` as per-call margin overrides. Values equal ``TorchConstraintCosts``'
   ``costs[name]`` and ``total`` exactly.
+- chunks are scored on their executed path (``pact_constraints.core.executed_path``) when the
+  configuration asks for it (``path_substeps`` > 1 or ``path_rows`` > 0), from the context's
+  start (below) through the rows, as the constraint configuration of the node does;
 - ``scene_context(scenes)``: per-sample context rows for a list of N scenes (each sample's own
   layout: randomised obstacle poses, current object poses), to store beside the observations
   in a ``RolloutBatch``. Every scene must list the template's obstacles in the same order.
@@ -31,21 +34,28 @@ Context keys read by the costs (all with leading batch dimension B; all optional
 - ``'obstacles/<type>/<field>'``: the sample's obstacle tensors (scene frame, m) from
   ``scene_context``; without them the template scene is used for every sample;
 - ``'keypoints'`` (B, K, 3) and ``'keypoint_mask'`` (B, K): the grasp keypoint of each
-  template object that has one (scene frame, m), False where the sample's scene lacks it.
+  template object that has one (scene frame, m), False where the sample's scene lacks it;
+- ``'held_candidates/<field>'``: the same objects' poses and half extents
+  (``pact_constraints.core.torch_payload.ObjectTensors``), from which the costs decide which
+  object the gripper holds at the chunk start (held payload in clearance, ``payload_drop``).
 """
 
 from typing import Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 from pact_constraints.core.config import ConstraintConfig
+from pact_constraints.core.executed_path import ExecutedPathCosts
 from pact_constraints.core.robot_model import RobotModel
 from pact_constraints.core.scene import Scene, SceneError
-from pact_constraints.core.torch_costs import TorchConstraintCosts
+from pact_constraints.core.torch_costs import object_tensors, TorchConstraintCosts
 from pact_constraints.core.torch_obstacles import ObstacleTensors
+from pact_constraints.core.torch_payload import ObjectTensors
 from pact_trainer.core.costs import CostSet, CostTerm
 import torch
 
 OBSTACLE_PREFIX = 'obstacles/'
+OBJECT_PREFIX = 'held_candidates/'
+OBJECT_FIELDS = ('position', 'rotation', 'half_extents', 'keypoint', 'mask')
 
 
 class RobotCosts:
@@ -61,6 +71,10 @@ class RobotCosts:
         self.package_dirs = package_dirs
         self.costs = TorchConstraintCosts(robot, scene, config, self.action_joints, dt,
                                           device, dtype, package_dirs=package_dirs)
+        self.path_costs = None
+        if config.path_substeps > 1 or config.path_rows > 0:
+            self.path_costs = ExecutedPathCosts(self.costs, config.path_substeps,
+                                                config.path_rows or None)
         self.obstacle_names = list(self.costs.obstacles.names)
         self.obstacle_shapes = _shapes(self.costs.obstacles)
         keypoint = config.grasp_approach.keypoint
@@ -100,8 +114,10 @@ class RobotCosts:
         """Return pact_constraints' ``ChunkCosts`` (costs, total, min_clearance) of ``chunk``."""
         keypoints = context.get('keypoints')
         mask = context.get('keypoint_mask')
-        return self.costs(chunk, self._start(chunk, context), keypoints, mask,
-                          margins=margins, obstacles=self._obstacles(context))
+        score = self.costs if self.path_costs is None else self.path_costs
+        return score(chunk, self._start(chunk, context), keypoints, mask,
+                     margins=margins, obstacles=self._obstacles(context),
+                     objects=self._held_candidates(context))
 
     def _start(self, chunk, context) -> torch.Tensor:
         if 'previous_command' in context:
@@ -111,6 +127,12 @@ class RobotCosts:
         if self.position_columns is not None and 'observation' in context:
             return context['observation'][:, self.position_columns]
         return chunk[:, 0].detach()
+
+    def _held_candidates(self, context) -> Optional[ObjectTensors]:
+        """Return the context's tracked objects that may be held, or None (the template's)."""
+        if f'{OBJECT_PREFIX}position' not in context:
+            return None
+        return ObjectTensors(*(context[f'{OBJECT_PREFIX}{name}'] for name in OBJECT_FIELDS))
 
     def _obstacles(self, context) -> Optional[ObstacleTensors]:
         keys = [key for key in context if key.startswith(OBSTACLE_PREFIX)]
@@ -139,6 +161,10 @@ class RobotCosts:
                    for name, value in fields.items()}
         if self.keypoint_objects:
             context['keypoints'], context['keypoint_mask'] = self._keypoints(scenes)
+            held = object_tensors(scenes, self.config.grasp_approach.keypoint,
+                                  names=self.keypoint_objects)
+            context.update({f'{OBJECT_PREFIX}{name}': getattr(held, name)
+                            for name in OBJECT_FIELDS})
         return context
 
     def scene_context_by_key(self, keys: Sequence, scenes: Mapping

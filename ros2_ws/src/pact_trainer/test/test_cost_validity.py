@@ -1,0 +1,60 @@
+# Copyright 2026 The PACT-ROS Authors
+# SPDX-License-Identifier: Apache-2.0
+"""Cost-validity statistics on hand-built episodes whose answers are counted by hand."""
+
+import math
+
+from pact_sim.core import seed_ranges
+from pact_trainer.core import cost_validity as validity
+import pytest
+
+
+def episode(costs, events, source='base policy', rows=8):
+    """Return an episode of len(costs) chunks of ``rows`` rows; costs: clearance per chunk."""
+    return validity.ScoredEpisode(
+        source, 0, success=True, safe=not events,
+        chunk_first_rows=[rows * index for index in range(len(costs))],
+        chunk_costs=[{'clearance': value, 'joint_position': 0.0} for value in costs],
+        events=[validity.JudgedEvent(kind, row, ('panda_hand', 'shelf'))
+                for kind, row in events])
+
+
+def test_recall_counts_events_in_or_right_after_a_positive_chunk():
+    # chunks: 0 [rows 0-7] cost, 1 [8-15] none, 2 [16-23] none, 3 [24-31] cost
+    first = episode([0.1, 0.0, 0.0, 0.2], [('robot_scene_collision', 3),     # in chunk 0: hit
+                                           ('robot_scene_collision', 9),     # chunk 1: hit
+                                           ('robot_scene_collision', 20),    # chunk 2: miss
+                                           ('joint_limit', 30)])             # chunk 3
+    assert validity.event_recall([first], ['clearance'],
+                                 lambda e: e.kind == 'robot_scene_collision') == (2, 3)
+    assert validity.event_recall([first], ['joint_position'],
+                                 lambda e: e.kind == 'joint_limit') == (0, 1)
+    assert validity.event_recall([first], ['clearance']) == (3, 4)
+
+
+def test_false_alarms_are_positive_chunks_without_a_claimed_event_two_chunks_around():
+    # positives at chunks 0, 5, 10; one claimed event in chunk 7, one unclaimed in chunk 0
+    costs = [0.1, 0, 0, 0, 0, 0.3, 0, 0, 0, 0, 0.2]
+    item = episode(costs, [('robot_scene_collision', 7 * 8 + 1), ('object_fall', 2)])
+    alarms, positives = validity.false_alarms([item], ['clearance'], ['robot_scene_collision'])
+    assert (alarms, positives) == (2, 3)   # chunk 5 is within two of chunk 7; 0 and 10 are not
+    assert validity.positive_chunk_rate([item], ['clearance']) == pytest.approx(3 / 11)
+
+
+def test_rank_correlation_and_claims():
+    episodes = [episode([c, 0.0], [('robot_scene_collision', 1)] * n)
+                for c, n in ((0.0, 0), (0.1, 1), (0.5, 2), (0.9, 4))]
+    assert validity.cost_event_correlation(episodes, ['clearance']) == pytest.approx(1.0)
+    assert math.isnan(validity.cost_event_correlation(episodes[:2], ['clearance']))
+    assert validity.claiming('joint_limit', ['clearance', 'joint_position']) == ['joint_position']
+    assert 'object_fall' not in validity.claimed_kinds(['clearance', 'grasp_approach'])
+
+
+def test_seed_ranges_are_disjoint_and_checked():
+    ranges = list(seed_ranges.RANGES.values())
+    for index, first in enumerate(ranges):
+        for second in ranges[index + 1:]:
+            assert first.stop <= second.start or second.stop <= first.start
+    assert seed_ranges.seeds_in('validation', 3, 2) == [500_003, 500_004]
+    with pytest.raises(ValueError, match='validation'):
+        seed_ranges.seeds_in('validation', 99_999, 2)
