@@ -35,12 +35,12 @@ mean shift every preset gives on the Gaussian toy against the closed-form tilt
 by λ_k of the cost terms.
 
 Jacobian of the teacher (``SafeTeacher``): ``'stop_gradient'`` is exact only in the low-noise
-limit; its correction grows like σ_t/α_t² as α_t → 0 (at DDPM step 99 of 100: 3616 where the
-exact value is 2·10⁻⁴). A schedule that guides levels with α_t < ``STOP_GRADIENT_MIN_ALPHA``
-(``needs_full_jacobian``; e.g. ``tilt_exact``, which guides every level) is therefore refused
-with ``'stop_gradient'``; ``resolve_jacobian`` picks ``'full'`` for it when asked for
-``'auto'``. Schedules that select by step position (``lowest_steps``) are not checked: which α
-they reach depends on the policy's noise schedule.
+limit; its correction grows like σ_t/α_t (ε) or σ_t/α_t² (flow) as α_t → 0 (at DDPM step 99
+of 100: 3616 where the exact value is 2·10⁻⁴). A schedule that guides levels with
+α_t < ``STOP_GRADIENT_MIN_ALPHA`` (``needs_full_jacobian``; e.g. ``tilt_exact``, which guides
+every level) is therefore refused with ``'stop_gradient'``; ``resolve_jacobian`` picks
+``'full'`` for it when asked for ``'auto'``. Schedules that select by step position
+(``lowest_steps``) are not checked: which α they reach depends on the policy's noise schedule.
 """
 
 from dataclasses import asdict, dataclass
@@ -162,7 +162,8 @@ def resolve_jacobian(schedule: GuidanceSchedule, jacobian: str = 'auto') -> str:
         raise ValueError(
             f'guidance {schedule} guides levels with alpha_t < {STOP_GRADIENT_MIN_ALPHA}, where '
             "the 'stop_gradient' teacher Jacobian diverges (its correction grows like "
-            "sigma_t/alpha_t^2); use jacobian 'full' (or 'auto'), or a low-noise schedule")
+            "sigma_t/alpha_t, flow: sigma_t/alpha_t^2); use jacobian 'full' (or 'auto'), or a "
+            'low-noise schedule')
     return jacobian
 
 
