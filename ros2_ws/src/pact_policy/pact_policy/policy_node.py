@@ -13,8 +13,10 @@ s) the executor thread snapshots the history and hands it to the inference worke
 samples a chunk, makes it safe (``core.command_safety``) and publishes it with a PolicyStep.
 Stale joint states (or camera images, for a model with a camera: ``camera_input``), a missing
 robot description or a latched e-stop make the node publish a one-point hold at the measured
-position instead. All decisions live in ROS-free ``core`` modules; this file only converts
-messages, holds parameters and schedules work.
+position instead. Each PolicyStep carries the episode announced by the latest EpisodeEvent on
+``episode_event_topic`` and its step index within that episode (``core.episode_steps``).
+All decisions live in ROS-free ``core`` modules; this file only converts messages, holds
+parameters and schedules work.
 """
 
 import collections
@@ -24,11 +26,12 @@ import time
 from typing import NamedTuple
 
 import numpy as np
-from pact_msgs.msg import ModelAnnouncement, PolicyStatus, PolicyStep, Scene
+from pact_msgs.msg import EpisodeEvent, ModelAnnouncement, PolicyStatus, PolicyStep, Scene
 from pact_msgs.srv import ActivateModel, ResetEStop, RollbackModel
 from pact_policy.camera_input import CameraInputMixin
 from pact_policy.core.checkpoint import load_checkpoint
 from pact_policy.core.command_safety import ChunkRejected, make_safe_command, SafetyLimits
+from pact_policy.core.episode_steps import EpisodeSteps
 from pact_policy.core.model_transfer import (
     ModelSlots, smoke_test, TransferError)
 from pact_policy.core.observation import ObservationBuilder, ObservationError, ObservationHistory
@@ -51,6 +54,9 @@ from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
 COMMANDS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+# pact_sim keeps its last episode events for late joiners: a node started mid-episode learns it
+EPISODE_EVENTS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE,
+                            durability=DurabilityPolicy.TRANSIENT_LOCAL)
 
 
 class TickInput(NamedTuple):
@@ -85,7 +91,7 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
         self.state_code = PolicyStatus.STATE_UNCONFIGURED
         self.state_message = ''
         self.missed_ticks = 0
-        self.step_index = 0
+        self.episodes = self._follow_episodes()
         self._jobs = queue.Queue(maxsize=1)
         self._busy = threading.Event()
         self._inference_lock = threading.Lock()  # held while a chunk is being produced
@@ -410,8 +416,25 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
             measured = [[self.positions[name] for name in names]]
             self._publish_rows(measured, hold=True)
 
+    def _follow_episodes(self) -> EpisodeSteps:
+        """Return the PolicyStep episode bookkeeping, fed by the episode events (if any)."""
+        episodes = EpisodeSteps(self.params.episode_id)
+        if self.params.episode_event_topic:
+            self.create_subscription(EpisodeEvent, self.params.episode_event_topic,
+                                     lambda event: self._on_episode_event(episodes, event),
+                                     EPISODE_EVENTS)
+        return episodes
+
+    @staticmethod
+    def _on_episode_event(episodes: EpisodeSteps, event: EpisodeEvent):
+        if event.event == EpisodeEvent.EVENT_START:
+            episodes.start(event.episode_id)
+        elif event.event == EpisodeEvent.EVENT_END:
+            episodes.end(event.episode_id)
+
     def _publish_step(self, version, tick: TickInput, chunk, rows, latency):
-        step = PolicyStep(episode_id=self.params.episode_id, step_index=self.step_index,
+        episode_id, step_index = self.episodes.next_step()
+        step = PolicyStep(episode_id=episode_id, step_index=step_index,
                           model_version=version, action_horizon=chunk.shape[0],
                           action_dim=chunk.shape[1], action_names=list(self.action_names),
                           action_dt=self.config.action_dt, command_horizon=len(rows),
@@ -428,7 +451,6 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
         if self.constraint_state is not None:
             step.constraint_state = self.constraint_state
         self.step_pub.publish(step)
-        self.step_index += 1
 
     def _set_state(self, code: int, message: str):
         changed = (code, message) != (self.state_code, self.state_message)

@@ -20,6 +20,7 @@ class PolicyParameters:
     tool_frame: str
     frame_id: str
     episode_id: str
+    episode_event_topic: str
     joint_states_topic: str
     robot_description_topic: str
     scene_topic: str
@@ -55,7 +56,12 @@ PARAMETERS = {
     'joint_names': ([''], _STRINGS, 'action joint names when the model does not name them'),
     'tool_frame': ('panda_hand_tcp', _STRING, 'URDF link that tool.position.* refers to'),
     'frame_id': ('world', _STRING, 'robot root frame, stamped on PolicyStep'),
-    'episode_id': ('', _STRING, 'episode id written into PolicyStep'),
+    'episode_id': ('', _STRING, 'episode id of PolicySteps outside any episode (before the '
+                   'first episode event, between an end and the next start)'),
+    'episode_event_topic': ('sim_node/episode_events', _STRING,
+                            'pact_msgs/EpisodeEvent input (reliable, transient_local as '
+                            "pact_sim's): PolicySteps carry the current episode's id and "
+                            "count steps from 0 within it; '' = no events"),
     'joint_states_topic': ('/joint_states', _STRING, 'sensor_msgs/JointState input'),
     'robot_description_topic': ('/robot_description', _STRING, 'latched URDF (std_msgs/String)'),
     'scene_topic': ('/scene', _STRING, 'latched pact_msgs/Scene input'),

@@ -9,8 +9,9 @@ on reset and when an object moves more than 1 cm or 5 deg; a task whose observat
 ``goal`` also gets the episode's goal as a tracked object ``goal``, a 1 cm sphere without
 keypoints, so that a policy node can observe it like any other scene pose), ``/clock`` (sim
 time; run the other nodes with ``use_sim_time:=true``), ``~/episode_events``
-(pact_msgs/EpisodeEvent) and, when ``camera_enabled``, ``~/camera/image_raw``
-(sensor_msgs/Image, rgb8).
+(pact_msgs/EpisodeEvent; reliable, transient_local, the last 10 kept, so that a node started
+mid-episode, e.g. the policy node labelling its PolicySteps, learns the current episode) and,
+when ``camera_enabled``, ``~/camera/image_raw`` (sensor_msgs/Image, rgb8).
 Subscribes: ``joint_trajectory_controller/joint_trajectory`` (trajectory_msgs/JointTrajectory,
 interpolated over ``time_from_start``) and ``forward_position_controller/commands``
 (std_msgs/Float64MultiArray, one value per action joint in ``action order``).
@@ -51,6 +52,8 @@ LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
 SENSOR = QoSProfile(depth=5, reliability=ReliabilityPolicy.BEST_EFFORT)
 COMMANDS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+EPISODE_EVENTS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE,
+                            durability=DurabilityPolicy.TRANSIENT_LOCAL)
 SCENE_MOVE_M, SCENE_TURN_RAD = 0.01, math.radians(5.0)
 GOAL_MARKER = Shape(type='sphere', radius=0.01)
 
@@ -104,7 +107,7 @@ class SimNode(Node):
         self.joint_pub = self.create_publisher(JointState, '/joint_states', SENSOR)
         self.scene_pub = self.create_publisher(SceneMsg, '/scene', LATCHED)
         self.clock_pub = self.create_publisher(ClockMsg, '/clock', SENSOR)
-        self.event_pub = self.create_publisher(EpisodeEvent, '~/episode_events', COMMANDS)
+        self.event_pub = self.create_publisher(EpisodeEvent, '~/episode_events', EPISODE_EVENTS)
         self.image_pub = self.create_publisher(Image, '~/camera/image_raw', SENSOR)
         self.create_subscription(JointTrajectory, 'joint_trajectory_controller/joint_trajectory',
                                  self._on_trajectory, COMMANDS)

@@ -42,7 +42,7 @@ from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
 from pact_policy.policy_messages import logged_history_names
 from pact_trainer.core.alignment_loop import PactAligner, PactConfig
 from pact_trainer.core.distributed import DistributedTraining
-from pact_trainer.core.guidance import GuidanceSchedule, preset
+from pact_trainer.core.guidance import GuidanceSchedule, preset, resolve_jacobian
 from pact_trainer.core.robot_costs import RobotCosts
 from pact_trainer.core.sources import ObservationReplaySource
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -64,8 +64,10 @@ def parse_arguments(argv=None) -> argparse.Namespace:
         mode.add_argument('--guidance-scale', type=float, default=None, metavar='W',
                           help="replace the preset's guidance scale w (0 = no guidance: "
                           'the student distils itself and must not change)')
-        mode.add_argument('--jacobian', choices=('stop_gradient', 'full'),
-                          default='stop_gradient')
+        mode.add_argument('--jacobian', choices=('auto', 'stop_gradient', 'full'),
+                          default='auto',
+                          help="teacher Jacobian; 'auto' = 'full' for presets that guide noisy "
+                          "levels (tilt_exact), else 'stop_gradient' (refused for those)")
         mode.add_argument('--learning-rate', type=float, default=1e-4)
         mode.add_argument('--kl-bound', type=float, default=0.05)
         mode.add_argument('--steps-per-epoch', type=int, default=50)
@@ -85,7 +87,12 @@ def parse_arguments(argv=None) -> argparse.Namespace:
         else:
             mode.add_argument('--task', default='reach')
             mode.add_argument('--num-envs', type=int, default=8)
-    return parser.parse_args(argv)
+    arguments = parser.parse_args(argv)
+    try:  # checked before anything is loaded: a refused preset/Jacobian pair exits here
+        arguments.jacobian = resolve_jacobian(guidance_schedule(arguments), arguments.jacobian)
+    except ValueError as error:
+        parser.error(str(error))
+    return arguments
 
 
 def observations_from_mcap(paths, policy) -> torch.Tensor:

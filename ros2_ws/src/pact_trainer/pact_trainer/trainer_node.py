@@ -45,7 +45,7 @@ from pact_msgs.srv import GetModelChunk
 from pact_policy.core.checkpoint import checkpoint_bytes, load_checkpoint
 from pact_policy.policy_messages import logged_history_names
 from pact_trainer.core.alignment_loop import PactAligner, PactConfig
-from pact_trainer.core.guidance import preset
+from pact_trainer.core.guidance import preset, resolve_jacobian
 from pact_trainer.core.model_store import ModelStore
 from pact_trainer.core.robot_costs import RobotCosts
 from pact_trainer.core.rollout_intake import RolloutIntake, StepRecord
@@ -77,6 +77,8 @@ PARAMETERS = {
     'max_inner_epochs': (4, 'inner epochs per iteration at most'),
     'batch_size': (128, 'distillation minibatch size'),
     'guidance_preset': ('reference_w0.03', 'guidance schedule preset (see core.guidance)'),
+    'jacobian': ('auto', "teacher Jacobian: 'auto' ('full' for presets that guide noisy levels, "
+                 "e.g. tilt_exact; else 'stop_gradient'), 'stop_gradient' or 'full'"),
     'robot_description_topic': ('/robot_description', 'latched URDF (std_msgs/String)'),
     'robot_description_semantic': ('', 'SRDF XML, or its path/URI ("" = the Panda SRDF)'),
     'scene_topic': ('/scene', 'latched pact_msgs/Scene (relative: under each namespace)'),
@@ -108,6 +110,9 @@ class TrainerNode(Node):
         self.p = {name: self.get_parameter(name).value for name in PARAMETERS}
         if not self.p['base_checkpoint']:
             raise ValueError('parameter base_checkpoint is required (a pact_policy archive)')
+        # refused preset/Jacobian pairs stop the node here, before anything is loaded
+        self.guidance = preset(self.p['guidance_preset'])
+        self.jacobian = resolve_jacobian(self.guidance, self.p['jacobian'])
         if self.p['torch_threads'] > 0:
             torch.set_num_threads(self.p['torch_threads'])
         self.device = self.p['device'] if self.p['device'] != 'auto' else (
@@ -204,7 +209,7 @@ class TrainerNode(Node):
                        steps_per_epoch=self.p['steps_per_epoch'],
                        max_inner_epochs=self.p['max_inner_epochs'],
                        batch_size=self.p['batch_size'],
-                       guidance=preset(self.p['guidance_preset']), iterations=1 << 30),
+                       guidance=self.guidance, jacobian=self.jacobian, iterations=1 << 30),
             state_dir=self.p['state_dir'], device=self.device)
         resumed = self.aligner.try_resume()
         if resumed:

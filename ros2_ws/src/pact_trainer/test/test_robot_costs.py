@@ -126,7 +126,8 @@ def test_safe_teacher_moves_a_colliding_chunk_away_from_the_shelf(panda):
     policy = make_toy_policy('epsilon', REACH.tolist(), [0.2] * 8, horizon=2, hidden_dim=16,
                              num_blocks=1, action_names=JOINTS)
     teacher = SafeTeacher(policy, robot.cost_set(),
-                          GuidanceSchedule(mode='all', weighting='constant', scale=10.0))
+                          GuidanceSchedule(mode='min_alpha', min_alpha=0.9,  # step 5: α ≈ 0.99
+                                           weighting='constant', scale=10.0))
     count = 4
     start = torch.tensor(REACH, dtype=torch.float32).expand(count, -1)
     context = {'joint_position': start, **robot.scene_context([scene] * count)}

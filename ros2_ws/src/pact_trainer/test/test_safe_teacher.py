@@ -78,17 +78,25 @@ def test_score_velocity_identity_of_the_linear_interpolant():
 
 @pytest.mark.parametrize('parameterisation', ['epsilon', 'velocity'])
 def test_stop_gradient_teacher_matches_its_formula_with_finite_differences(parameterisation):
-    """Stop-gradient: ε* − ε_T = σ λ_t (1/α) ∇_{â_0}C, ∇ by central differences of C."""
+    """
+    Stop-gradient: ε* − ε_T = σ λ_t (1/α) ∇_{â_0}C, ∇ by central differences of C.
+
+    Levels with α_t < 0.1 are not guided (stop-gradient is refused there), so λ_t is 0.5 on
+    the guided rows and 0 elsewhere.
+    """
     policy = analytic_policy(parameterisation)
 
     def bowl(chunk, context, margin):
         return ((chunk - 0.2) ** 2).sum(dim=(1, 2)) + torch.sin(chunk[:, 0, 0])
 
     costs = CostSet([CostTerm('bowl', bowl, weight=0.7)])
-    schedule = GuidanceSchedule(mode='all', scale=0.5)
+    schedule = GuidanceSchedule(mode='min_alpha', min_alpha=0.1, scale=0.5)
     teacher = SafeTeacher(policy, costs, schedule, jacobian='stop_gradient')
     noisy, timestep, observation, context = inputs(policy, batch=8, seed=3)
     output = teacher.target(noisy, timestep, observation, context)
+    guided = policy.noise_levels(timestep).alpha >= 0.1
+    assert guided.any()
+    torch.testing.assert_close(output.lambda_t, torch.where(guided, 0.5, 0.0))
     levels = policy.noise_levels(timestep)
     clean = clean_estimate(policy, noisy, output.prediction, timestep).double()
     step = 1e-4
@@ -99,7 +107,7 @@ def test_stop_gradient_teacher_matches_its_formula_with_finite_differences(param
         plus = costs.total(policy.unnormalize_action((clean + offset).float()).double(), context)
         minus = costs.total(policy.unnormalize_action((clean - offset).float()).double(), context)
         gradient[:, 0, index] = (plus - minus) / (2 * step)
-    factor = (levels.sigma * 0.5 / levels.alpha).double()
+    factor = (levels.sigma * output.lambda_t / levels.alpha).double()
     if policy.is_flow:
         factor = factor / levels.alpha.double()
     expected = output.prediction.double() + factor[:, None, None] * gradient

@@ -40,7 +40,7 @@ from pact_trainer.core.costs import CostSet
 from pact_trainer.core.curriculum import MarginCurriculum
 from pact_trainer.core.distillation import (distillation_loss, DistillationBatch, kl_proxy,
                                             TeacherUpdate)
-from pact_trainer.core.guidance import GuidanceSchedule
+from pact_trainer.core.guidance import default_schedule, GuidanceSchedule, resolve_jacobian
 from pact_trainer.core.improvement_gate import ImprovementGate, RolloutStatistics
 from pact_trainer.core.policy_io import (atomic_torch_save, frozen_copy, policy_from_state,
                                          policy_state)
@@ -66,9 +66,9 @@ class PactConfig:
     max_inner_epochs: int = 4
     learning_rate: float = 1e-4
     kl_bound: float = 0.05
-    jacobian: str = 'stop_gradient'
+    jacobian: str = 'auto'
     max_correction_rms: float = 0.0
-    guidance: GuidanceSchedule = field(default_factory=GuidanceSchedule)
+    guidance: GuidanceSchedule = field(default_factory=default_schedule)
     teacher: TeacherUpdate = field(default_factory=TeacherUpdate)
     gate: ImprovementGate = field(default_factory=ImprovementGate)
     objective: str = 'pact'
@@ -76,9 +76,10 @@ class PactConfig:
     seed: int = 0
 
     def __post_init__(self):
-        """Validate the objective."""
+        """Validate the objective; resolve the teacher Jacobian against the guidance."""
         if self.objective not in OBJECTIVES:
             raise ValueError(f'objective must be one of {OBJECTIVES}, got {self.objective!r}')
+        self.jacobian = resolve_jacobian(self.guidance, self.jacobian)
 
     def to_dict(self) -> dict:
         """Return a JSON-ready dict."""

@@ -38,17 +38,17 @@ At fixed a_t the first term does not change, so a score change Δs gives
     v*(a_t, s, t) = v_T(a_t, s, t) + (σ_t/α_t) · λ_t · ∇_{a_t} C(s, unnormalise(â_0)),        (2)
 
 with â_0 = a_t − t·v_T. The 1/α_t factors of (1) (stop-gradient) and (2) grow without bound as
-α_t → 0, which is why schedules exclude the noisiest levels (``min_alpha``) and why
-``max_correction_rms`` can cap the per-sample correction (RMS over the chunk's entries).
+α_t → 0, which is why schedules exclude the noisiest levels (``min_alpha``; α_t = 0, the flow
+time t = 1, is never guided), why 'stop_gradient' is refused for schedules that guide noisy
+levels (``guidance.resolve_jacobian``) and why ``max_correction_rms`` can cap the per-sample
+correction (RMS over the chunk's entries).
 """
 
 from dataclasses import dataclass
 
 from pact_trainer.core.costs import Context, CostSet, slice_context
-from pact_trainer.core.guidance import GuidanceSchedule, step_position
+from pact_trainer.core.guidance import GuidanceSchedule, resolve_jacobian, step_position
 import torch
-
-JACOBIANS = ('stop_gradient', 'full')
 
 
 @dataclass
@@ -81,12 +81,13 @@ class SafeTeacher:
 
     ``policy`` is a ``pact_policy`` ``DiffusionPolicy`` (the teacher: previous iterate or frozen
     base); it is only evaluated, never trained here. Inputs are normalised (the policy's space).
+    ``jacobian``: 'stop_gradient', 'full' or 'auto' (``guidance.resolve_jacobian``: a schedule
+    that guides noisy levels, e.g. ``tilt_exact``, gets 'full' and refuses 'stop_gradient').
     """
 
     def __init__(self, policy, costs: CostSet, schedule: GuidanceSchedule,
                  jacobian: str = 'stop_gradient', max_correction_rms: float = 0.0):
-        if jacobian not in JACOBIANS:
-            raise ValueError(f'teacher jacobian must be one of {JACOBIANS}, got {jacobian!r}')
+        jacobian = resolve_jacobian(schedule, jacobian)
         if max_correction_rms < 0.0:
             raise ValueError(f'max_correction_rms must be >= 0, got {max_correction_rms}')
         self.policy = policy

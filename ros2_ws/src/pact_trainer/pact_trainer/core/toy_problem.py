@@ -122,6 +122,58 @@ def train_policy(policy: DiffusionPolicy, sample_actions, steps: int, batch: int
     return policy
 
 
+# The Gaussian toy of the tests and of the README's preset table: action normaliser (unnormalised
+# mean, std), μ = N(TOY_MEAN, TOY_COVARIANCE) in normalised space, C(a) = TOY_COST_GRADIENT·a on
+# unnormalised actions (so g_n = std·g in normalised space).
+TOY_ACTION_MEAN, TOY_ACTION_STD = (0.5, -0.3), (2.0, 0.5)
+TOY_MEAN, TOY_COVARIANCE = (0.3, -0.2), ((0.5, 0.3), (0.3, 0.8))
+TOY_COST_GRADIENT = (0.4, -1.0)
+
+
+def exact_toy_policy(parameterisation: str, mean=TOY_MEAN,
+                     covariance=TOY_COVARIANCE) -> DiffusionPolicy:
+    """Return a toy policy whose denoiser is the exact ``GaussianDenoiser`` (no â_0 clipping)."""
+    policy = make_toy_policy(parameterisation, torch.tensor(TOY_ACTION_MEAN),
+                             torch.tensor(TOY_ACTION_STD), clip_sample_range=0.0)
+    policy.denoiser = GaussianDenoiser(policy, torch.as_tensor(mean, dtype=torch.float32),
+                                       torch.as_tensor(covariance, dtype=torch.float32))
+    return policy
+
+
+def guided_mean_shift(parameterisation: str, schedule, jacobian: str = 'auto',
+                      num_steps: int = 10, samples: int = 4000, seed: int = 0):
+    """
+    Return the toy mean's shift under one teacher round and the closed-form tilt's, both (2,).
+
+    Normalised units. The teacher ε* (or v*) of ``SafeTeacher`` on the exact Gaussian denoiser
+    is what distillation regresses on, so a perfectly distilled student samples what the
+    guided sampler (``GuardrailPolicy``) draws here: measured = guided minus unguided sample
+    mean, same noise, the policy's default sampler (DDIM for ε, Euler for flow) with
+    ``num_steps``; closed form = −Σ g_n (the tilt N(m − Σ g_n, Σ)).
+    """
+    from pact_trainer.core.baselines.guardrail import GuardrailPolicy
+    from pact_trainer.core.costs import CostSet
+    from pact_trainer.core.safe_teacher import SafeTeacher
+    policy = exact_toy_policy(parameterisation)
+    gradient = torch.tensor(TOY_COST_GRADIENT)
+    teacher = SafeTeacher(policy, CostSet([linear_cost_term(gradient)]), schedule, jacobian)
+    noise = torch.randn(samples, 1, 2, generator=torch.Generator().manual_seed(seed))
+    observation = torch.zeros(samples, 1)
+    means = []
+    for sampler in (policy, GuardrailPolicy(policy, teacher)):
+        chunks = sampler.sample(observation, num_steps=num_steps, noise=noise)
+        means.append(policy.normalize_action(chunks.detach()).reshape(samples, 2).mean(0))
+    tilted_mean, _ = tilted_gaussian_linear(torch.tensor(TOY_MEAN),
+                                            torch.tensor(TOY_COVARIANCE),
+                                            gradient * torch.tensor(TOY_ACTION_STD))
+    return means[1] - means[0], tilted_mean - torch.tensor(TOY_MEAN)
+
+
+def shift_ratio(measured: torch.Tensor, closed_form: torch.Tensor) -> float:
+    """Return the measured shift's projection on the closed-form shift, as a fraction of it."""
+    return float(measured @ closed_form / (closed_form @ closed_form))
+
+
 def joint_limit_term(limit: float, index: int = 0, name: str = 'joint_limit') -> CostTerm:
     """Return c(a) = Σ_rows max(0, a[row, index] + margin − limit) (a position upper limit)."""
     def over_limit(chunk, context, margin):
