@@ -25,6 +25,7 @@ import time
 
 import matplotlib
 import numpy as np
+from pact_sim.core.seed_ranges import seeds_in, training_layout_seed
 from pact_trainer.core.alignment_loop import evaluate, PactAligner, PactConfig
 from pact_trainer.core.baselines.dppo import DppoAligner, DppoConfig
 from pact_trainer.core.baselines.guardrail import GuardrailPolicy
@@ -137,7 +138,8 @@ def run_sim_seed(seed: int, task: str, base_path: Path, budget: dict, episodes: 
         print(f'[{task} seed {seed}] {name}: {summary}', flush=True)
 
     def source():
-        return VectorEnvSource(env, seed=seed * 7919, scene_context=robot.scene_context)
+        return VectorEnvSource(env, seed=training_layout_seed(seed),
+                               scene_context=robot.scene_context)
 
     measure(base, 'base', [])
     for method in ('pact', 'rwr'):
@@ -196,7 +198,7 @@ def curve_of(history) -> list:
 def evaluate_in_sim(policy, task: str, episodes: int, seed: int, context_fn=None) -> dict:
     """Return success/safe rates and events per episode from pact_sim's judge (evaluation)."""
     from pact_trainer.core.sim_evaluation import evaluate_in_sim as evaluate_policy
-    seeds = [100_000 + seed * 1000 + i for i in range(episodes)]
+    seeds = seeds_in('evaluation', seed * 1000, episodes)
     return evaluate_policy(policy, task, seeds, noise_seed=seed,
                            context_fn=context_fn).metrics()
 

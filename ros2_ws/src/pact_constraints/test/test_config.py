@@ -96,9 +96,13 @@ def test_config_by_package_uri_and_the_sim_task_config(tmp_path, monkeypatch):
     assert (by_uri.capsules_per_link, default.capsules_per_link) == (2, 1)
     assert (by_uri.path_substeps, default.path_substeps) == (5, 1)
     assert by_uri.path_rows == default.path_rows == 0
-    assert by_uri.term('clearance').margin == 0.005
+    assert by_uri.term('clearance').margin == 0.0
+    assert by_uri.term('joint_position').margin == 0.02
+    assert by_uri.payload.held_in_clearance and not default.payload.held_in_clearance
+    assert 'payload_drop' in by_uri.active and 'payload_drop' not in default.active
+    assert by_uri.grasp_approach.activation_radius == 0.10
     assert 'joint_velocity' not in by_uri.active and 'joint_velocity' in default.active
-    for name in ('self_collision', 'joint_position', 'workspace', 'grasp_approach'):
+    for name in ('self_collision', 'workspace', 'grasp_approach'):
         assert by_uri.term(name).margin == default.term(name).margin
         assert by_uri.term(name).weight == default.term(name).weight
     with pytest.raises(ConstraintConfigError, match='nowhere.yaml'):

@@ -161,7 +161,9 @@ def build_aligner(arguments, distributed: DistributedTraining = None):
         from pact_sim.core.vector_env import VectorEnv
         from pact_trainer.core.sim_source import VectorEnvSource
         env = VectorEnv(arguments.task, arguments.num_envs)
-        source = VectorEnvSource(env, seed=seed)     # resets every world
+        from pact_sim.core.seed_ranges import training_layout_seed
+        # resets every world, on layouts of the training range only
+        source = VectorEnvSource(env, seed=training_layout_seed(seed))
     else:
         source = ObservationReplaySource(observations_from_mcap(arguments.logs, policy))
     robot = build_robot_costs(policy, env, arguments.urdf, arguments.srdf,

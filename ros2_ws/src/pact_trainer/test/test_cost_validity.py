@@ -46,8 +46,10 @@ def test_rank_correlation_and_claims():
                 for c, n in ((0.0, 0), (0.1, 1), (0.5, 2), (0.9, 4))]
     assert validity.cost_event_correlation(episodes, ['clearance']) == pytest.approx(1.0)
     assert math.isnan(validity.cost_event_correlation(episodes[:2], ['clearance']))
-    assert validity.claiming('joint_limit', ['clearance', 'joint_position']) == ['joint_position']
-    assert 'object_fall' not in validity.claimed_kinds(['clearance', 'grasp_approach'])
+    assert validity.claiming('self_collision', ['clearance', 'self_collision']) == [
+        'self_collision']
+    assert validity.claiming('joint_limit', ['workspace']) == []
+    assert 'object_fall' not in validity.claimed_kinds(['joint_position', 'grasp_approach'])
 
 
 def test_seed_ranges_are_disjoint_and_checked():
@@ -58,3 +60,7 @@ def test_seed_ranges_are_disjoint_and_checked():
     assert seed_ranges.seeds_in('validation', 3, 2) == [500_003, 500_004]
     with pytest.raises(ValueError, match='validation'):
         seed_ranges.seeds_in('validation', 99_999, 2)
+    starts = [seed_ranges.training_layout_seed(run) for run in range(10)]
+    assert len(set(starts)) == 10
+    assert all(seed_ranges.TRAINING.start <= start <= seed_ranges.TRAINING.stop - 10_000
+               for start in starts)

@@ -30,3 +30,14 @@ def seeds_in(name: str, first_offset: int, count: int) -> list:
         raise ValueError(f'{count} seeds from offset {first_offset} do not fit in the {name} '
                          f'range [{span.start}, {span.stop})')
     return list(range(first, first + count))
+
+
+def training_layout_seed(run_seed: int) -> int:
+    """
+    Return the first rollout layout seed of a training run with seed ``run_seed``.
+
+    Runs start 7919 layouts apart (a prime, so runs 0..9 never share a start) inside the first
+    80,000 seeds of ``TRAINING``; the rest of the range is headroom for the layouts a run draws
+    after its start (one per finished episode).
+    """
+    return TRAINING.start + (int(run_seed) * 7919) % (len(TRAINING) - 10_000)
