@@ -34,6 +34,22 @@ def test_careful_expert_succeeds_safely_on_fixed_seeds(env):
     assert success == 1.0 and safe == 1.0
 
 
+def test_careful_reach_expert_keeps_its_wrist_out_of_the_shelf_top():
+    """
+    Layouts where the careful reach plan swung links 5/6 into the shelf top.
+
+    Its IK pulled the null space toward the home posture on every row and reconfigured the
+    wrist (up to 1.06 rad on joint 5 in one 0.1 s row) as the hand entered the compartment;
+    with a controller that tracks the command, the wrist hit the shelf top (seeds 502002,
+    502004, 502005, 502012, 502015 of the validation range).
+    """
+    env = SimEnv('reach')
+    for seed in (502002, 502004, 502005, 502012, 502015):
+        run_expert_episode(env, seed, carelessness=0.0)
+        summary = env.evaluation_summary()
+        assert summary.safe and summary.success, (seed, summary.events)
+
+
 def test_sloppy_expert_is_unsafe_on_fixed_seeds(env):
     success, safe = rates(env, 1.0, range(8))
     assert safe <= 0.75          # measured over seeds 0..19: reach 0.3, pick 0.45, carry 0.0

@@ -96,7 +96,9 @@ class ScriptedExpert:
                     arm = start_arm + (goal_arm - start_arm) * fraction
                 else:
                     target = position + (waypoint.position - position) * fraction
-                    arm, _ = self.ik.solve(target, slerp(fraction).as_matrix(), arm, posture,
+                    # null-space reference = the previous row: the least joint motion per row
+                    # (a posture pull toward home swung joints 1 and 3 by 0.7 rad in one row)
+                    arm, _ = self.ik.solve(target, slerp(fraction).as_matrix(), arm, arm,
                                            iterations=30)
                 gripper = start_gripper + (waypoint.gripper - start_gripper) * min(
                     1.0, 2.0 * fraction)
