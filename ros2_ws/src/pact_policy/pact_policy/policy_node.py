@@ -38,6 +38,7 @@ from pact_policy.hot_swap import HotSwapMixin
 from pact_policy.model_fetcher import ModelFetcher
 from pact_policy.policy_messages import history_names, seconds_to_duration
 from pact_policy.policy_parameters import declare_policy_parameters
+from pact_policy.process_lifetime import exit_with_parent
 import rclpy
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
@@ -461,6 +462,7 @@ def main(args=None, executor_factory=SingleThreadedExecutor):
     by ``python bench/policy/bench_policy.py`` through ``executor_factory``.
     """
     rclpy.init(args=args)
+    exit_with_parent()
     node = PolicyNode()
     executor = executor_factory()
     executor.add_node(node)
