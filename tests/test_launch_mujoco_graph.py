@@ -78,6 +78,10 @@ CLI_ORDER = ('ros2 node list', 'ros2 lifecycle get', 'ros2 topic echo',
              'ros2 service call /policy_node/activate_model', 'ros2 topic pub',
              'ros2 service call /policy_node/reset_estop', 'ros2 lifecycle set')
 
+# Read-only commands answered from the ros2 daemon's graph cache, which a freshly started
+# daemon fills within seconds: repeated until complete (as a user would re-run them).
+DISCOVERY_COMMANDS = ('ros2 node list',)
+
 
 def expectation(command: str) -> str:
     """Return the expected-output pattern of a README command (KeyError when it has none)."""
@@ -196,6 +200,11 @@ class Checker:
                 record.cli['(prepare) deactivate'] = run_cli(
                     'ros2 lifecycle set /policy_node deactivate')
             record.cli[command] = run_cli(command)
+            deadline = time.monotonic() + CLI_TIMEOUT_S
+            while command in DISCOVERY_COMMANDS and time.monotonic() < deadline and not (
+                    re.search(expectation(command), record.cli[command][1], flags=re.M)):
+                time.sleep(1.0)  # a newly started ros2 daemon is still discovering the graph
+                record.cli[command] = run_cli(command)
             if command.startswith('ros2 topic pub'):
                 until(lambda: record.estop_seen, 'the latched e-stop in PolicyStatus',
                       CLI_TIMEOUT_S)
