@@ -78,9 +78,10 @@ CLI_ORDER = ('ros2 node list', 'ros2 lifecycle get', 'ros2 topic echo',
              'ros2 service call /policy_node/activate_model', 'ros2 topic pub',
              'ros2 service call /policy_node/reset_estop', 'ros2 lifecycle set')
 
-# Read-only commands answered from the ros2 daemon's graph cache, which a freshly started
-# daemon fills within seconds: repeated until complete (as a user would re-run them).
-DISCOVERY_COMMANDS = ('ros2 node list',)
+# Read-only commands that look nodes and services up in the ros2 daemon's graph cache, which a
+# freshly started daemon fills within seconds ("Node not found" before): repeated until they
+# answer, as a user would re-run them. Every other command runs exactly once.
+DISCOVERY_COMMANDS = ('ros2 node list', 'ros2 lifecycle get /policy_node')
 
 
 def expectation(command: str) -> str:
