@@ -117,7 +117,9 @@ install_launch_wheels() {
     || die "pip could not install the wheels of $wheels"
   local wanted; wanted="$(mktemp)"
   sed '/^# launch-wheels begin$/,/^# launch-wheels end$/d' "$LAUNCH_LOCK" > "$wanted"
-  "$py" -m pip install --no-input --quiet -r "$wanted" 2>&1 | grep -v -e '^WARNING: Location' || true
+  # pip then reports launch_ros's 'ament_index_python' as missing: the name mismatch above
+  "$py" -m pip install --no-input --quiet -r "$wanted" 2>&1 | grep -v -e '^WARNING: Location' \
+    -e "^ERROR: pip's dependency resolver" -e 'requires ament_index_python, which is not' || true
   rm -f "$wanted"
   local missing
   if ! missing="$("$py" "$ROOT/scripts/lockcheck.py" "$LAUNCH_LOCK")"; then
