@@ -109,6 +109,7 @@ class GraphRecord:
     failure: str = ''
     launch_return_code: int = None
     leftovers: list = field(default_factory=list)    # pids still running after shutdown
+    launch_ended: threading.Event = field(default_factory=threading.Event)
 
 
 def run_cli(command: str, timeout_s: float = CLI_TIMEOUT_S) -> tuple:
@@ -135,7 +136,8 @@ class Checker:
         except Exception as error:  # reported by the tests, never swallowed silently
             self.record.failure = f'{type(error).__name__}: {error}'
         finally:
-            os.kill(os.getpid(), signal.SIGINT)
+            if not self.record.launch_ended.is_set():  # else SIGINT would hit pytest itself
+                os.kill(os.getpid(), signal.SIGINT)
 
     def _observe_and_drive(self) -> None:
         import rclpy
@@ -167,6 +169,8 @@ class Checker:
             def until(condition, what, timeout_s=GRAPH_TIMEOUT_S):
                 deadline = time.monotonic() + timeout_s
                 while not condition():
+                    if self.record.launch_ended.is_set():
+                        raise RuntimeError(f'the launch ended while waiting for {what}')
                     if time.monotonic() > deadline:
                         raise TimeoutError(f'waited {timeout_s} s for {what}')
                     executor.spin_once(timeout_sec=0.1)
@@ -268,6 +272,7 @@ def graph(tmp_path_factory):
         checker.start()
         record.launch_return_code = service.run()
     finally:
+        record.launch_ended.set()
         os.chdir(previous_dir)
     checker.join(SHUTDOWN_TIMEOUT_S)
     record.leftovers = [pid for pid in record.started.values() if still_running(pid)]
