@@ -102,7 +102,7 @@ def test_align_real_includes_the_driver_and_starts_the_stack(fake_ros):
     nodes = by_name(expand_launch_file(launch_dir / 'align_real.launch.py', {
         'driver_package': 'fake_arm_driver', 'driver_launch_file': 'fake_arm.launch.py',
         'params_file': 'robot.yaml', 'model_path': 'policy.pact', 'trainer': 'remote',
-        'namespace': 'arm1', 'run_dir': 'runs/session1'}))
+        'namespace': 'arm1', 'run_dir': 'runs/arm1_day1'}))
     assert set(nodes) == {'fake_arm', 'policy_node', 'constraint_node'}
     driver = nodes['fake_arm']
     assert (driver.package, driver.executable) == ('fake_arm_driver', 'fake_arm_hardware')
@@ -118,8 +118,8 @@ def test_align_real_includes_the_driver_and_starts_the_stack(fake_ros):
     assert policy.parameters['output_mode'] == 'trajectory'
     assert policy.parameters['velocity_scale'] == 0.25          # the robot's overlay wins
     assert policy.parameters['autostart_activate'] is False     # real robot: starts inactive
-    assert policy.cwd == str(folder / 'runs' / 'session1')
-    assert (folder / 'runs' / 'session1').is_dir()
+    assert policy.cwd == str(folder / 'runs' / 'arm1_day1')
+    assert (folder / 'runs' / 'arm1_day1').is_dir()
 
 
 def test_align_real_options_robot_description_from_file_forward_controller_local_trainer(
