@@ -8,18 +8,31 @@ when present. Example::
 
     ros2 launch pact_policy trainer.launch.py base_checkpoint:=/data/base.pact \
         params_file:=/data/lab_trainer.yaml
+
+The trainer runs in ``run_dir`` (default: a fresh ``runs/<UTC time>`` under the directory
+``ros2 launch`` runs in), where its relative ``log_dir`` and ``state_dir`` land; pass the same
+``run_dir`` again to resume a trainer.
 """
 
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument
+from launch.actions import DeclareLaunchArgument, LogInfo, OpaqueFunction
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution, PythonExpression
 from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
+from pact_policy.launch_support import prepare_run_directory
 
 ARGUMENTS = [
     ('base_checkpoint', '', 'base policy archive (.pact) to align (required)'),
     ('params_file', '', 'overlay YAML for trainer_node ("" = none)'),
+    ('run_dir', '', 'directory the trainer runs in; relative log_dir/state_dir land there '
+     '("" = a fresh runs/<UTC time> under the current directory)'),
 ]
+
+
+def resolve_run_directory(context) -> list:
+    """Create the run directory and make the user's file arguments absolute (launch time)."""
+    directory = prepare_run_directory(context.launch_configurations)
+    return [LogInfo(msg=f'run directory: {directory}')]
 
 
 def generate_launch_description() -> LaunchDescription:
@@ -32,7 +45,9 @@ def generate_launch_description() -> LaunchDescription:
                                 no_overrides, "'"])
     trainer = Node(
         package='pact_trainer', executable='trainer_node', name='trainer_node', output='screen',
+        cwd=LaunchConfiguration('run_dir'),
         parameters=[PathJoinSubstitution([FindPackageShare('pact_trainer'), 'config', 'trainer',
                                           'trainer_node.yaml']),
                     {'base_checkpoint': LaunchConfiguration('base_checkpoint')}, overlay])
-    return LaunchDescription([*arguments, trainer])
+    return LaunchDescription([*arguments, OpaqueFunction(function=resolve_run_directory),
+                              trainer])

@@ -7,18 +7,22 @@
 #
 #   1. creates .venv (with the system site-packages when /opt/ros/jazzy is present);
 #   2. installs the exact pins of requirements.lock (the ros-jazzy-* wheels are skipped when a
-#      system ROS 2 Jazzy is used);
+#      system ROS 2 Jazzy is used), and, when PACT_EXTRA_WHEELS names a folder of ROS 2 launch
+#      wheels, those wheels by file path plus the pins of requirements-launch.lock;
 #   3. points the wheels' exported CMake files at this interpreter's headers;
 #   4. writes pact_env.sh, the script a user sources to get the same shell environment;
 #   5. colcon-builds ros2_ws when its sources changed since the last successful build.
 #
 # Environment knobs: PACT_VENV (venv path), PACT_PYTHON (interpreter for the venv),
-# PACT_USE_ROS_WHEELS=1 (use the PyPI wheels even when /opt/ros/jazzy exists).
+# PACT_USE_ROS_WHEELS=1 (use the PyPI wheels even when /opt/ros/jazzy exists),
+# PACT_EXTRA_WHEELS=<dir> (install the ROS 2 launch system and `ros2` CLI from that folder's
+# wheels; relative paths are taken from the directory `make setup` runs in).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${PACT_VENV:-$ROOT/.venv}"
 LOCK="$ROOT/requirements.lock"
+LAUNCH_LOCK="$ROOT/requirements-launch.lock"
 ENV_SCRIPT="$ROOT/pact_env.sh"
 WS="$ROOT/ros2_ws"
 SYSTEM_ROS=/opt/ros/jazzy
@@ -91,9 +95,48 @@ install_pins() {
   fi
 }
 
+install_launch_wheels() {
+  local wheels="${PACT_EXTRA_WHEELS:-}" py="$VENV/bin/python"
+  [[ -n $wheels ]] || return 0
+  if [[ $MODE == system ]]; then
+    say "PACT_EXTRA_WHEELS ignored: the system ROS 2 Jazzy provides launch and the ros2 CLI"
+    return 0
+  fi
+  [[ -d $wheels ]] || die "PACT_EXTRA_WHEELS=$wheels is not a folder"
+  wheels="$(cd "$wheels" && pwd)"
+  if "$py" "$ROOT/scripts/lockcheck.py" "$LAUNCH_LOCK" >/dev/null; then
+    say "all pins of requirements-launch.lock are installed"
+    return
+  fi
+  local files=("$wheels"/*.whl)
+  [[ -e ${files[0]} ]] || die "PACT_EXTRA_WHEELS=$wheels holds no .whl file"
+  say "installing ${#files[@]} ROS 2 launch wheels from $wheels and the pins of requirements-launch.lock"
+  # By file path and --no-deps: PyPI's unrelated 'launch' must never be picked, and launch_ros's
+  # declared 'ament_index_python' is PyPI's ros-ament-index-python (already pinned).
+  "$py" -m pip install --no-input --quiet --no-deps --no-index "${files[@]}" \
+    || die "pip could not install the wheels of $wheels"
+  local wanted; wanted="$(mktemp)"
+  sed '/^# launch-wheels begin$/,/^# launch-wheels end$/d' "$LAUNCH_LOCK" > "$wanted"
+  # pip then reports launch_ros's 'ament_index_python' as missing: the name mismatch above
+  "$py" -m pip install --no-input --quiet -r "$wanted" 2>&1 | grep -v -e '^WARNING: Location' \
+    -e "^ERROR: pip's dependency resolver" -e 'requires ament_index_python, which is not' || true
+  rm -f "$wanted"
+  local missing
+  if ! missing="$("$py" "$ROOT/scripts/lockcheck.py" "$LAUNCH_LOCK")"; then
+    printf '%s\n' "$missing" >&2
+    die "requirements-launch.lock is not satisfied after installing $wheels (listed above): are these the wheels it pins, and is the package index reachable?"
+  fi
+}
+
 fix_cmake_paths() {
   [[ $MODE == wheels ]] || return 0
   "$VENV/bin/python" "$ROOT/scripts/fix_ros_wheel_cmake.py" "$VENV"
+}
+
+cmeel_prefix() {  # the venv's cmeel.prefix folder when it holds an ament index, else ''
+  local prefix
+  prefix="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/cmeel.prefix"
+  [[ -d $prefix/share/ament_index/resource_index/packages ]] && echo "$prefix" || true
 }
 
 write_env_script() {
@@ -103,6 +146,7 @@ write_env_script() {
     echo "# Mode: $MODE ROS 2 Jazzy. Safe to source more than once."
     echo "_pact_root='$ROOT'"
     echo "_pact_venv='$VENV'"
+    echo "_pact_cmeel='$(cmeel_prefix)'"
     if [[ $MODE == system ]]; then
       echo "source '$SYSTEM_ROS/setup.bash'"
     fi
@@ -121,8 +165,16 @@ if [ -f "$_pact_root/ros2_ws/install/$_pact_overlay" ]; then
   # shellcheck disable=SC1090
   . "$_pact_root/ros2_ws/install/$_pact_overlay"
 fi
+# example-robot-data installs its ament index marker under cmeel.prefix: appended so that
+# FindPackageShare('example-robot-data') (launch) and get_package_share_directory find it.
+if [ -n "$_pact_cmeel" ]; then
+  case ":${AMENT_PREFIX_PATH:-}:" in
+    *":$_pact_cmeel:"*) ;;
+    *) export AMENT_PREFIX_PATH="${AMENT_PREFIX_PATH:+$AMENT_PREFIX_PATH:}$_pact_cmeel" ;;
+  esac
+fi
 unset -f _pact_prepend
-unset _pact_overlay
+unset _pact_overlay _pact_cmeel
 BODY
   } > "$tmp"
   if ! cmp -s "$tmp" "$ENV_SCRIPT"; then
@@ -164,6 +216,7 @@ build_workspace() {
 
 ensure_venv
 install_pins
+install_launch_wheels
 fix_cmake_paths
 write_env_script
 build_workspace

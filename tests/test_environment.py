@@ -42,3 +42,16 @@ def test_setup_without_a_package_index_names_what_is_missing(repo_root, tmp_path
     assert 'missing: absl-py==' in result.stderr
     assert 'package index' in result.stderr and 'reachable' in result.stderr
     assert not (tmp_path / 'venv' / 'lib' / 'python3.11' / 'site-packages' / 'rclpy').exists()
+
+
+def test_env_script_puts_example_robot_data_on_the_ament_path(repo_root):
+    # example-robot-data's ament index marker sits under the venv's cmeel.prefix: launch files
+    # find the Panda URDF through FindPackageShare('example-robot-data'), i.e. the ament index.
+    script = ('source pact_env.sh && python -c "from ament_index_python.packages import '
+              "get_package_share_directory as share; print(share('example-robot-data'))\"")
+    result = subprocess.run(['bash', '-c', script], cwd=repo_root, env=MINIMAL_ENV,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    share = result.stdout.strip().splitlines()[-1]
+    assert os.path.isfile(os.path.join(share, 'robots', 'panda_description', 'urdf',
+                                       'panda.urdf'))

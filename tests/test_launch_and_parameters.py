@@ -143,8 +143,10 @@ def test_launch_descriptions_load_where_launch_is_installed(repo_root):
     if importlib.util.find_spec('launch') is None or importlib.util.find_spec(
             'launch_ros') is None:
         pytest.skip('requires ROS 2 launch/launch_ros (not installable from PyPI)')
+    from launch import LaunchContext
     from launch.launch_description_sources import PythonLaunchDescriptionSource
     for launch_file in launch_files(repo_root):
+        # launch 3.4 needs a context here (None raises AttributeError)
         description = PythonLaunchDescriptionSource(str(launch_file)).get_launch_description(
-            None)
+            LaunchContext())
         assert description.entities, launch_file.name

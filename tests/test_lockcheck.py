@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """The lock checker that makes `make setup` idempotent and names what is missing."""
 
+import importlib.util
+
 import lockcheck
 
 LOCK_TEXT = """# comment
@@ -53,3 +55,19 @@ def test_the_repository_lock_pins_the_foundation_and_is_satisfied(repo_root):
         assert lockcheck.normalise(name) in pins, f'{name} is not pinned'
     assert pins['setuptools'][1].split('.')[0] < '80'  # colcon-core needs setuptools<80
     assert lockcheck.problems(pins, lockcheck.installed_versions()) == []
+
+
+def test_the_launch_lock_pins_the_launch_wheels_and_their_pypi_needs(repo_root):
+    lock = repo_root / 'requirements-launch.lock'
+    pins = lockcheck.read_pins(lock, skip_ros_wheels=False)
+    for name in ('launch', 'launch-ros', 'ros2launch', 'ros2cli', 'ros2lifecycle', 'ros2topic',
+                 'ros2service', 'ament-copyright', 'ros-composition-interfaces', 'osrf-pycommon',
+                 'psutil'):
+        assert name in pins, f'{name} is not pinned'
+    # setup installs the marked block from the wheel folder, the rest from the package index
+    text = lock.read_text()
+    pypi_part = text[text.index('# launch-wheels end'):]
+    assert 'osrf-pycommon==' in pypi_part and 'psutil==' in pypi_part
+    assert 'launch==' not in pypi_part  # PyPI's 'launch' is an unrelated package
+    if importlib.util.find_spec('launch_ros') is not None:  # installed: exactly these
+        assert lockcheck.problems(pins, lockcheck.installed_versions()) == []

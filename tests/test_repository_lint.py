@@ -5,7 +5,7 @@
 import subprocess
 import sys
 
-from pact_testing.license_header import header_problems
+from pact_testing.license_header import copyright_problems
 
 
 def test_ruff_is_clean(repo_root):
@@ -15,8 +15,6 @@ def test_ruff_is_clean(repo_root):
 
 
 def test_top_level_python_files_carry_the_licence_header(repo_root):
-    problems = []
-    for folder in ('scripts', 'tests', 'bench', 'launch'):
-        for source in sorted((repo_root / folder).rglob('*.py')):
-            problems += header_problems(source)
+    problems = copyright_problems([repo_root / folder
+                                   for folder in ('scripts', 'tests', 'bench', 'launch')])
     assert problems == []

@@ -24,5 +24,7 @@ setup(
     entry_points={
         # Loaded by every pytest run in the workspace environment: isolates DDS per process.
         'pytest11': ['pact_testing = pact_testing.pytest_plugin'],
+        # Our SPDX short-form header as a licence of ament_copyright (see spdx_license.py).
+        'ament_copyright.license': ['apache2_spdx = pact_testing.spdx_license:apache2_spdx'],
     },
 )

@@ -27,6 +27,7 @@ from pact_constraints.core.robot_assets import read_description, RobotAssetError
 from pact_constraints.core.robot_model import RobotModelError
 from pact_constraints.core.scene import load_scene_yaml, SceneError
 from pact_constraints.markers import marker_array
+from pact_constraints.process_lifetime import exit_with_parent
 from pact_constraints.scene_conversion import scene_from_msg
 from pact_msgs.msg import ConstraintState, Scene as SceneMsg
 from rcl_interfaces.msg import ParameterDescriptor
@@ -206,6 +207,7 @@ class ConstraintNode(Node):
 def main(args=None):
     """Run the constraint node until interrupted."""
     rclpy.init(args=args)
+    exit_with_parent()
     try:
         node = ConstraintNode()
     except (ConstraintConfigError, SceneError, RobotModelError) as error:

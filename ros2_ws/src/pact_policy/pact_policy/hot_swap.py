@@ -40,6 +40,8 @@ class HotSwapMixin:
             pass
         while True:
             announcement = self._fetch_queue.get()
+            if announcement is None:  # stop_workers
+                return
             if self.slots.active is None or announcement.version == self.slots.versions()[0]:
                 continue
             self.slots.set_pending(announcement.version)

@@ -41,6 +41,7 @@ from pact_policy.hot_swap import HotSwapMixin
 from pact_policy.model_fetcher import ModelFetcher
 from pact_policy.policy_messages import history_names, seconds_to_duration
 from pact_policy.policy_parameters import declare_policy_parameters
+from pact_policy.process_lifetime import exit_with_parent
 import rclpy
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
@@ -98,8 +99,11 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
         self._fetch_queue = queue.Queue(maxsize=1)
         self.fetcher = ModelFetcher(self, self.params.transfer_timeout_s)
         self._create_interfaces()
-        threading.Thread(target=self._inference_loop, daemon=True, name='inference').start()
-        threading.Thread(target=self._swap_loop, daemon=True, name='model_swap').start()
+        self._workers = [threading.Thread(target=self._inference_loop, daemon=True,
+                                          name='inference'),
+                         threading.Thread(target=self._swap_loop, daemon=True, name='model_swap')]
+        for worker in self._workers:
+            worker.start()
         self._autostart_timer = (self.create_timer(0.0, self._autostart_once)
                                  if self.params.autostart else None)
 
@@ -342,9 +346,29 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
         return TickInput(self.last_observation, measured, self.current_image,
                          self.current_image_message)
 
+    def stop_workers(self, timeout_s: float = 2.0) -> None:
+        """
+        Stop the inference and model-swap threads and wait for them (at shutdown).
+
+        A worker left inside torch while the interpreter exits can abort the process
+        ("terminate called without an active exception"); a fetch that waits for a trainer
+        that is gone is not waited for longer than ``timeout_s``.
+        """
+        for jobs in (self._jobs, self._fetch_queue):
+            try:
+                jobs.get_nowait()  # make room: at most one item is queued
+            except queue.Empty:
+                pass
+            jobs.put(None)
+        deadline = time.monotonic() + timeout_s
+        for worker in self._workers:
+            worker.join(max(0.0, deadline - time.monotonic()))
+
     def _inference_loop(self):
         while True:
             tick = self._jobs.get()
+            if tick is None:  # stop_workers
+                return
             try:
                 with self._inference_lock:
                     self._infer_and_publish(tick)
@@ -483,6 +507,7 @@ def main(args=None, executor_factory=SingleThreadedExecutor):
     by ``python bench/policy/bench_policy.py`` through ``executor_factory``.
     """
     rclpy.init(args=args)
+    exit_with_parent()
     node = PolicyNode()
     executor = executor_factory()
     executor.add_node(node)
@@ -491,6 +516,7 @@ def main(args=None, executor_factory=SingleThreadedExecutor):
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
+        node.stop_workers()
         node.destroy_node()
         rclpy.try_shutdown()
 

@@ -31,6 +31,7 @@ import numpy as np
 from pact_constraints.core import robot_assets
 from pact_constraints.core.scene import Shape, TrackedObject
 from pact_constraints.core.spatial import Pose
+from pact_constraints.process_lifetime import exit_with_parent
 from pact_constraints.scene_conversion import scene_to_msg
 from pact_msgs.msg import EpisodeEvent, EpisodeOutcome, NamedValue, Scene as SceneMsg
 from pact_msgs.srv import GetEpisodeOutcome, ResetEpisode
@@ -293,6 +294,7 @@ class SimNode(Node):
 def main(args=None):
     """Run the node until Ctrl-C."""
     rclpy.init(args=args)
+    exit_with_parent()
     node = SimNode()
     try:
         rclpy.spin(node)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from geometry_msgs.msg import PoseStamped
-from pact_testing.license_header import header_problems
+from pact_testing.license_header import copyright_problems, header_problems
 from pact_testing.message_fill import default_leaf_fields, fill_message, message_differences
 from pact_testing.ros_domain import reserve_domain_id
 from sensor_msgs.msg import Image, JointState
@@ -63,3 +63,16 @@ def test_license_header_check(tmp_path):
     bad.write_text('"""No header."""\n')
     assert header_problems(good) == []
     assert len(header_problems(pathlib.Path(bad))) == 2
+
+
+def test_copyright_problems_accepts_our_header_and_flags_a_missing_licence(tmp_path):
+    # With ament_copyright installed this runs the real linter (our SPDX header registered
+    # through its licence entry point); without it, the stand-in above.
+    (tmp_path / 'good').mkdir()
+    (tmp_path / 'good' / 'ok.py').write_text(
+        '# Copyright 2026 Someone\n# SPDX-License-Identifier: Apache-2.0\n"""x."""\n')
+    (tmp_path / 'bad').mkdir()
+    (tmp_path / 'bad' / 'no_licence.py').write_text('# Copyright 2026 Someone\n"""x."""\n')
+    assert copyright_problems([tmp_path / 'good']) == []
+    problems = copyright_problems([tmp_path / 'bad'])
+    assert problems and 'no_licence.py' in problems[0]

@@ -29,6 +29,11 @@ steps have arrived (and the costs exist), one PACT iteration (core.alignment_loo
 worker thread on CUDA when present; the new weights are packed as a pact_policy checkpoint,
 stored, and announced with a ``service://`` URI (and written to ``model_dir`` when set). The
 node never reads task success or reward (PolicyStep/EpisodeEvent carry none).
+
+On SIGINT/SIGTERM (or when its parent process dies) the node cancels a running iteration at
+its next distillation step, waits for the worker thread, closes the MCAP file and exits 0: the
+trainer state on disk stays the last completed iteration's (a worker thread left running at
+interpreter exit used to abort the process inside torch, exit code -6).
 """
 
 import threading
@@ -44,7 +49,8 @@ from pact_msgs.msg import Scene as SceneMsg
 from pact_msgs.srv import GetModelChunk
 from pact_policy.core.checkpoint import checkpoint_bytes, load_checkpoint
 from pact_policy.policy_messages import logged_history_names
-from pact_trainer.core.alignment_loop import PactAligner, PactConfig
+from pact_policy.process_lifetime import exit_with_parent
+from pact_trainer.core.alignment_loop import IterationCancelled, PactAligner, PactConfig
 from pact_trainer.core.guidance import preset, resolve_jacobian
 from pact_trainer.core.model_store import ModelStore
 from pact_trainer.core.robot_costs import RobotCosts
@@ -280,18 +286,34 @@ class TrainerNode(Node):
         if len(batch) == 0:
             return
         self.source.pending = batch
+        self.get_logger().info(f'PACT iteration {self.aligner.iteration} started on '
+                               f'{len(batch)} steps')
         self.worker = threading.Thread(target=self._update, daemon=True)
         self.worker.start()
 
     def _update(self):
         try:
             record = self.aligner.step()
+        except IterationCancelled:
+            self.get_logger().info('PACT iteration cancelled; the saved state is the last '
+                                   'completed iteration')
+            return
         except Exception as error:  # keep serving the last good model
             self.get_logger().error(f'PACT iteration failed: {error}')
             return
         parent, self.version = self.version, self._version_name()
-        self._publish_model(self.version, parent, record)
-        self._publish_status(record)
+        try:
+            self._publish_model(self.version, parent, record)
+            self._publish_status(record)
+        except Exception as error:  # e.g. the context was shut down meanwhile
+            self.get_logger().error(f'could not publish {self.version!r}: {error}')
+
+    def stop_training(self, timeout_s: float = 60.0) -> None:
+        """Cancel a running iteration and wait for the worker thread (see the module doc)."""
+        if self.aligner is not None:
+            self.aligner.cancel.set()
+        if self.worker is not None:
+            self.worker.join(timeout_s)
 
     def _version_name(self) -> str:
         return f'{self.base_version}-pact{self.aligner.iteration}'
@@ -352,12 +374,14 @@ class TrainerNode(Node):
 def main(args=None):
     """Run the trainer node until interrupted."""
     rclpy.init(args=args)
+    exit_with_parent()
     node = TrainerNode()
     try:
         rclpy.spin(node)
     except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
         pass
     finally:
+        node.stop_training()
         node.close()
         node.destroy_node()
         if rclpy.ok():

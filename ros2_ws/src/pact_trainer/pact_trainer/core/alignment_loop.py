@@ -20,6 +20,10 @@ One iteration i:
 5. a crash-safe checkpoint of everything (weights, optimiser, buffer, curriculum, counters,
    history) marks the iteration complete; ``PactAligner.resume`` restarts from it.
 
+``PactAligner.cancel`` (a threading.Event, set from another thread, e.g. on SIGINT) stops an
+iteration at the next distillation step with ``IterationCancelled``: nothing of it is saved, so
+the state on disk stays the last completed iteration's.
+
 ``objective='rwr'`` swaps the distillation loss for reward-weighted regression (baseline) and
 keeps everything else (budget, gate, trust region) identical.
 
@@ -33,6 +37,7 @@ student + KL evaluations), wall-clock seconds of this run including previous ses
 from dataclasses import asdict, dataclass, field
 import json
 from pathlib import Path
+import threading
 import time
 
 from pact_trainer.core.baselines.rwr import rwr_loss
@@ -52,6 +57,10 @@ import torch
 CHECKPOINT_NAME = 'trainer_state.pt'
 LOG_NAME = 'iterations.jsonl'
 OBJECTIVES = ('pact', 'rwr')
+
+
+class IterationCancelled(RuntimeError):
+    """An iteration was stopped through ``PactAligner.cancel`` before it completed."""
 
 
 @dataclass
@@ -128,6 +137,7 @@ class PactAligner:
         self.candidate_is_new = False   # True once the student has been trained past accepted
         self.counters = {'env_steps': 0, 'denoiser_calls': 0, 'wall_time': 0.0}
         self.history = []
+        self.cancel = threading.Event()  # set it to stop the running iteration (unsaved)
 
     # --- public API -----------------------------------------------------------------------
 
@@ -227,6 +237,8 @@ class PactAligner:
         while epochs < self.config.max_inner_epochs:
             epochs += 1
             for _ in range(self.config.steps_per_epoch):
+                if self.cancel.is_set():
+                    raise IterationCancelled(f'iteration {self.iteration} cancelled')
                 sample = self.buffer.sample(self.config.batch_size, index_generator)
                 minibatch = DistillationBatch(sample.action, sample.observation, sample.context)
                 if self.config.objective == 'rwr':
