@@ -124,24 +124,27 @@ class ObstacleTensors:
                     a5, b5, translation - axis, translation + axis) - \
                     t['radius'][:, None, None]
             else:
-                distance = geometry.segment_convex_distance(
-                    a5, b5, _SignedDistance(kind, t, rotation, translation))
+                distance = _solid_distance(kind, t, _to_local(a5, rotation, translation),
+                                           _to_local(b5, rotation, translation))
             columns.append(distance - radius[:, None])
         if not columns:
             return None
         return torch.cat(columns, dim=-1)
 
 
-class _SignedDistance:
-    """Signed distance (m) of scene-frame points to stacked boxes or cylinders."""
+def _to_local(point: torch.Tensor, rotation: torch.Tensor, translation: torch.Tensor):
+    """Return scene-frame points expressed in the obstacles' frames."""
+    return torch.einsum('...j,...jk->...k', point - translation, rotation)
 
-    def __init__(self, kind: str, parameters: dict, rotation, translation):
-        self.kind, self.rotation, self.translation = kind, rotation, translation
-        self.parameters = {key: value[:, None, None] for key, value in parameters.items()}
 
-    def __call__(self, point: torch.Tensor) -> torch.Tensor:
-        local = torch.einsum('...j,...jk->...k', point - self.translation, self.rotation)
-        if self.kind == 'box':
-            return geometry.box_signed_distance(local, self.parameters['half'])
-        return geometry.cylinder_signed_distance(local, self.parameters['radius'],
-                                                 self.parameters['half_length'])
+def _solid_distance(kind: str, parameters: dict, a_local, b_local) -> torch.Tensor:
+    """Return the min signed distance (m) of segments (obstacle frames) to boxes/cylinders."""
+    if kind == 'box':
+        return geometry.segment_box_signed_distance(a_local, b_local,
+                                                    parameters['half'][:, None, None])
+    radius = parameters['radius'][:, None, None, :, None]
+    half_length = parameters['half_length'][:, None, None, :, None]
+
+    def cylinder(point):
+        return geometry.cylinder_signed_distance(point, radius, half_length)
+    return geometry.segment_convex_distance(a_local, b_local, cylinder)
