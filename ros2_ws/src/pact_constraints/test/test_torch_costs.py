@@ -115,6 +115,13 @@ def test_capsule_primitive_distances_match_coal():
                 continue
             ours = float(torch_geometry.segment_convex_distance(ta, tb, signed)) - 0.02
             assert ours == pytest.approx(reference, abs=1e-6)
+            if shape is shapes[1][1]:   # the scalar cylinder search used by the costs
+                ours = float(torch_geometry.segment_cylinder_signed_distance(
+                    (ta - centre) @ local, (tb - centre) @ local, 0.08, 0.15)) - 0.02
+            else:                       # the closed-form box distance used by the costs
+                ours = float(torch_geometry.segment_box_signed_distance(
+                    (ta - centre) @ local, (tb - centre) @ local, half)) - 0.02
+            assert ours == pytest.approx(reference, abs=1e-6)
             checked += 1
         p, q = rng.uniform(-0.6, 0.6, 3), rng.uniform(-0.6, 0.6, 3)
         segment = float(torch_geometry.segment_segment_distance(ta, tb, torch.tensor(p),
@@ -192,18 +199,24 @@ def test_closed_form_box_gradient_matches_finite_differences():
         np.testing.assert_allclose(gradient.numpy(), numeric, atol=1e-5)
 
 
-def test_fixed_iteration_search_matches_a_dense_search_for_cylinders():
-    """The batched bracket search lands within its 3.1e-7 bracket of the scanned minimum."""
+def test_fixed_iteration_searches_match_a_dense_search_for_cylinders():
+    """Both batched bracket searches land within their 3.1e-7 bracket of the scanned minimum."""
     rng = np.random.default_rng(13)
-    segments = torch.tensor(rng.uniform(-0.35, 0.35, (200, 2, 3)))
+    segments = torch.tensor(rng.uniform(-0.35, 0.35, (300, 2, 3)))
 
     def cylinder(point):
         return torch_geometry.cylinder_signed_distance(point, 0.08, 0.15)
-    ours = torch_geometry.segment_convex_distance(segments[:, 0], segments[:, 1], cylinder)
+    generic = torch_geometry.segment_convex_distance(segments[:, 0], segments[:, 1], cylinder)
+    scalar = torch_geometry.segment_cylinder_signed_distance(segments[:, 0], segments[:, 1],
+                                                             0.08, 0.15)
+    signs = set()
     for row, (a, b) in enumerate(segments):
         scan = dense_segment_minimum(a, b, cylinder)
         length = float(torch.linalg.norm(b - a))
-        assert scan - length / 2e5 - 1e-12 <= float(ours[row]) <= scan + length * 3.1e-7
+        for ours in (generic, scalar):
+            assert scan - length / 2e5 - 1e-12 <= float(ours[row]) <= scan + length * 3.1e-7
+        signs.add(scan > 0)
+    assert signs == {True, False}   # separated and penetrating segments both checked
 
 
 def test_costs_match_exact_capsule_path(robot):

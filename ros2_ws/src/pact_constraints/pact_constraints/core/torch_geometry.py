@@ -8,14 +8,14 @@ gradient at those parameters: by the envelope theorem this is the exact gradient
 distance. The parameters come
 
 - in closed form for segments and points;
-- in closed form for boxes (``segment_box_signed_distance``): the signed distance along a
-  segment is convex and piecewise simple, so its minimum is at one of 49 candidate parameters
-  (the ends, the crossings of the six face planes and of the three mid planes, the minimisers
-  of the 26 quadratic pieces outside, the 12 kinks of the inside distance), all evaluated in
-  one batched pass;
-- by a fixed-iteration batched search for cylinders and any other convex signed distance
-  (``segment_convex_distance``): ``rounds`` rounds, each evaluating ``probes`` + 2 evenly
-  spaced points of the bracket at once and keeping the two cells around the best.
+- in closed form for boxes (``segment_box_signed_distance``): outside, the squared distance
+  along a segment is convex with a piecewise linear derivative (pieces between face-plane
+  crossings), so its minimiser is one interpolation in the right piece; inside, the signed
+  distance is convex and piecewise linear, minimal at one of 17 kinks, all evaluated at once;
+- by a fixed-iteration batched search for cylinders (``segment_cylinder_signed_distance``, on
+  scalar polynomials of t) and any other convex signed distance (``segment_convex_distance``):
+  ``rounds`` rounds, each evaluating ``probes`` + 2 evenly spaced points of the bracket at once
+  and keeping the two cells around the best.
 
 Both take a fixed number of tensor operations whatever the inputs (no data-dependent control
 flow, nothing read back to the host), which is what a GPU wants. In penetration the value is the
@@ -126,22 +126,60 @@ def segment_convex_distance(a, b, signed_distance, probes: int = _SEARCH_PROBES,
     return along(t)[..., 0]
 
 
-def _box_candidate_patterns():
-    """Return the sign patterns of the closed-form box search (see the module docstring)."""
-    outside = [pattern for pattern in itertools.product((-1.0, 0.0, 1.0), repeat=3)
-               if any(pattern)]                                          # 26 active sets
+def _cylinder_profile(radial_sq, axial, radius, half_length) -> torch.Tensor:
+    """Return the cylinder's signed distance from squared radial offsets and axial offsets."""
+    q = torch.stack([torch.sqrt(radial_sq.clamp(min=0.0) + 1e-18) - radius,
+                     axial.abs() - half_length], dim=-1)
+    return _norm(torch.clamp(q, min=0.0)) + torch.clamp(q.amax(-1), max=0.0)
+
+
+def segment_cylinder_signed_distance(a, b, radius, half_length, probes: int = _SEARCH_PROBES,
+                                     rounds: int = _SEARCH_ROUNDS) -> torch.Tensor:
+    """
+    Return min over the segment a-b (cylinder frame, axis z) of the cylinder's signed distance.
+
+    The same bracketing as ``segment_convex_distance``, on scalars: along the segment the
+    squared radial offset is a quadratic and the axial offset linear in t, so each probe costs
+    a few scalar operations instead of a 3-D point. ``radius``, ``half_length`` broadcast
+    against ``a[..., 0]``. The distance is evaluated with gradient at the best parameter.
+    """
+    last = probes + 1
+    steps = torch.linspace(0.0, 1.0, probes + 2, dtype=a.dtype, device=a.device)
+    with torch.no_grad():
+        direction = b - a
+        quadratic = (direction[..., :2] ** 2).sum(-1, keepdim=True)
+        linear = 2.0 * (a[..., :2] * direction[..., :2]).sum(-1, keepdim=True)
+        constant = (a[..., :2] ** 2).sum(-1, keepdim=True)
+        start, slope = a[..., 2:], direction[..., 2:]
+        cylinder_radius = torch.as_tensor(radius, dtype=a.dtype, device=a.device)[..., None]
+        cylinder_half = torch.as_tensor(half_length, dtype=a.dtype, device=a.device)[..., None]
+        low = torch.zeros_like(start)
+        width = torch.ones_like(start)
+        for _ in range(rounds):
+            t = low + width * steps                                      # (..., probes + 2)
+            values = _cylinder_profile((quadratic * t + linear) * t + constant,
+                                       start + slope * t, cylinder_radius, cylinder_half)
+            best = values.argmin(-1, keepdim=True)
+            low = torch.gather(t, -1, (best - 1).clamp(min=0))
+            width = torch.gather(t, -1, (best + 1).clamp(max=last)) - low
+        best_t = torch.gather(t, -1, best)
+    return cylinder_signed_distance(a + best_t * (b - a), radius, half_length)
+
+
+def _box_kink_patterns():
+    """Return (signs, shifts) (12 x 3 each) of the inside kinks |p_i| − h_i = |p_j| − h_j."""
     kinks, shifts = [], []
-    for first, second in itertools.combinations(range(3), 2):          # 12 inside kinks
+    for first, second in itertools.combinations(range(3), 2):
         for first_sign, second_sign in itertools.product((-1.0, 1.0), repeat=2):
             kink, shift = [0.0] * 3, [0.0] * 3
             kink[first], kink[second] = first_sign, -second_sign
             shift[first], shift[second] = 1.0, -1.0
             kinks.append(kink)
             shifts.append(shift)
-    return outside, kinks, shifts
+    return kinks, shifts
 
 
-_BOX_OUTSIDE, _BOX_KINKS, _BOX_SHIFTS = _box_candidate_patterns()
+_BOX_KINKS, _BOX_SHIFTS = _box_kink_patterns()
 
 
 def _safe_ratio(numerator: torch.Tensor, denominator: torch.Tensor) -> torch.Tensor:
@@ -152,45 +190,63 @@ def _safe_ratio(numerator: torch.Tensor, denominator: torch.Tensor) -> torch.Ten
                        torch.zeros_like(numerator))
 
 
-def box_segment_candidates(a, b, half_extents) -> torch.Tensor:
+def _outside_box_parameter(a, direction, half) -> torch.Tensor:
     """
-    Return (..., 49) segment parameters in [0, 1] among which the box distance is minimal.
+    Return t in [0, 1] minimising the squared outside distance g(t) = Σ_i max(|p_i| − h_i, 0)².
 
-    ``a``, ``b``: segment ends in the box frame; ``half_extents`` (..., 3). Outside the box
-    the squared distance is, between face-plane crossings, the quadratic Σ_{i∈S}(p_i − s_i
-    h_i)² of one active set S with signs s: its minimiser is a candidate (26 sets). Inside,
-    the distance max_i(|p_i| − h_i) is piecewise linear: its minimum is at a kink (|p_i| = 0,
-    or |p_i| − h_i = |p_j| − h_j). With the ends and the plane crossings the set holds the
-    minimiser of the convex signed distance along the segment.
+    g is convex and C¹ with a piecewise linear derivative whose pieces end where the segment
+    crosses a face plane p_i = ±h_i; the root of g' lies in the piece where g' changes sign, and
+    linear interpolation there is exact.
     """
-    direction = b - a
-    half = torch.broadcast_tensors(a, half_extents)[1]
-    options = {'dtype': a.dtype, 'device': a.device}
-    signs = torch.tensor(_BOX_OUTSIDE, **options)                      # 26 x 3
-    active = signs.abs()
-    quadratic = _safe_ratio(-((direction * a) @ active.T - (direction * half) @ signs.T),
-                            (direction * direction) @ active.T)
-    planes = torch.cat([_safe_ratio(half - a, direction), _safe_ratio(-half - a, direction),
-                        _safe_ratio(-a, direction)], dim=-1)           # 9 plane crossings
-    kinks = torch.tensor(_BOX_KINKS, **options)                        # 12 x 3
-    shifts = torch.tensor(_BOX_SHIFTS, **options)
-    kink = _safe_ratio(half @ shifts.T - a @ kinks.T, direction @ kinks.T)
     ends = torch.stack([torch.zeros_like(a[..., 0]), torch.ones_like(a[..., 0])], dim=-1)
-    return torch.cat([ends, planes, quadratic, kink], dim=-1).clamp(0.0, 1.0)
+    crossings = torch.cat([_safe_ratio(half - a, direction), _safe_ratio(-half - a, direction),
+                           ends], dim=-1).clamp(0.0, 1.0).sort(dim=-1).values   # (..., 8)
+    points = a[..., None, :] + crossings[..., None] * direction[..., None, :]
+    excess = torch.clamp(points.abs() - half[..., None, :], min=0.0)
+    slope = (excess * points.sign() * direction[..., None, :]).sum(-1)           # g'/2
+    piece = ((slope < 0).sum(-1, keepdim=True) - 1).clamp(0, crossings.shape[-1] - 2)
+    low, high = crossings.gather(-1, piece), crossings.gather(-1, piece + 1)
+    slope_low, slope_high = slope.gather(-1, piece), slope.gather(-1, piece + 1)
+    fraction = _safe_ratio(-slope_low, slope_high - slope_low).clamp(0.0, 1.0)
+    return (low + fraction * (high - low))[..., 0]
+
+
+def _inside_box_candidates(a, direction, half) -> torch.Tensor:
+    """
+    Return (..., 17) parameters among which max_i(|p_i| − h_i) is minimal on the segment.
+
+    That function is convex and piecewise linear: its minimum is at an end, where some p_i
+    changes sign, or where two terms |p_i| − h_i and |p_j| − h_j cross.
+    """
+    options = {'dtype': a.dtype, 'device': a.device}
+    kinks = torch.tensor(_BOX_KINKS, **options)
+    shifts = torch.tensor(_BOX_SHIFTS, **options)
+    crossings = _safe_ratio(half @ shifts.T - a @ kinks.T, direction @ kinks.T)
+    ends = torch.stack([torch.zeros_like(a[..., 0]), torch.ones_like(a[..., 0])], dim=-1)
+    return torch.cat([ends, _safe_ratio(-a, direction), crossings], dim=-1).clamp(0.0, 1.0)
 
 
 def segment_box_signed_distance(a, b, half_extents) -> torch.Tensor:
     """
     Return min over the segment a-b (box frame) of the box's signed distance (m), exactly.
 
-    The minimiser is the best of ``box_segment_candidates`` (no gradient); the distance is
-    evaluated with gradient there (gradient to ``a``, ``b`` and ``half_extents``).
+    Outside the box the signed distance is sqrt(g) with g the squared distance; the minimiser of
+    g has a closed form (``_outside_box_parameter``). When the segment reaches into the box the
+    signed distance there is max_i(|p_i| − h_i), which is never larger than the distance
+    outside, so its minimiser over ``_inside_box_candidates`` is the answer. The parameter is
+    found without gradient; the distance is evaluated with gradient there (to ``a``, ``b`` and
+    ``half_extents``).
     """
     with torch.no_grad():
-        candidates = box_segment_candidates(a, b, half_extents)
-        points = a[..., None, :] + candidates[..., None] * (b - a)[..., None, :]
-        values = box_signed_distance(points, half_extents[..., None, :])
-        t = torch.gather(candidates, -1, values.argmin(-1, keepdim=True))[..., 0]
+        direction = b - a
+        a, direction, half = torch.broadcast_tensors(a, direction, half_extents.to(a))
+        candidates = _inside_box_candidates(a, direction, half)
+        points = a[..., None, :] + candidates[..., None] * direction[..., None, :]
+        depth = (points.abs() - half[..., None, :]).amax(-1)                 # (..., 17)
+        deepest, index = depth.min(-1, keepdim=True)
+        inside_t = candidates.gather(-1, index)[..., 0]
+        t = torch.where(deepest[..., 0] <= 0.0, inside_t,
+                        _outside_box_parameter(a, direction, half))
     return box_signed_distance(a + t[..., None] * (b - a), half_extents)
 
 

@@ -142,9 +142,6 @@ def _solid_distance(kind: str, parameters: dict, a_local, b_local) -> torch.Tens
     if kind == 'box':
         return geometry.segment_box_signed_distance(a_local, b_local,
                                                     parameters['half'][:, None, None])
-    radius = parameters['radius'][:, None, None, :, None]
-    half_length = parameters['half_length'][:, None, None, :, None]
-
-    def cylinder(point):
-        return geometry.cylinder_signed_distance(point, radius, half_length)
-    return geometry.segment_convex_distance(a_local, b_local, cylinder)
+    return geometry.segment_cylinder_signed_distance(a_local, b_local,
+                                                     parameters['radius'][:, None, None],
+                                                     parameters['half_length'][:, None, None])
