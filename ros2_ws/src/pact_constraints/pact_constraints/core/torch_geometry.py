@@ -163,7 +163,16 @@ def segment_cylinder_signed_distance(a, b, radius, half_length, probes: int = _S
             low = torch.gather(t, -1, (best - 1).clamp(min=0))
             width = torch.gather(t, -1, (best + 1).clamp(max=last)) - low
         best_t = torch.gather(t, -1, best)
-    return cylinder_signed_distance(a + best_t * (b - a), radius, half_length)
+        point = a + best_t * direction
+        inside = cylinder_signed_distance(point, radius, half_length) <= 0.0
+        radial_slope = ((point[..., :2] * direction[..., :2]).sum(-1)
+                        / torch.sqrt((point[..., :2] ** 2).sum(-1) + 1e-18))
+        slopes = torch.stack([radial_slope, direction[..., 2], -direction[..., 2]], dim=-1)
+    point = a + best_t * (b - a)
+    pieces = torch.stack([_norm(point[..., :2]) - radius, point[..., 2] - half_length,
+                          -point[..., 2] - half_length], dim=-1)
+    return torch.where(inside, _kink_depth(pieces, slopes, best_t[..., 0], direction),
+                       cylinder_signed_distance(point, radius, half_length))
 
 
 def _box_kink_patterns():
@@ -239,15 +248,48 @@ def segment_box_signed_distance(a, b, half_extents) -> torch.Tensor:
     """
     with torch.no_grad():
         direction = b - a
-        a, direction, half = torch.broadcast_tensors(a, direction, half_extents.to(a))
-        candidates = _inside_box_candidates(a, direction, half)
-        points = a[..., None, :] + candidates[..., None] * direction[..., None, :]
+        a0, direction, half = torch.broadcast_tensors(a, direction, half_extents.to(a))
+        candidates = _inside_box_candidates(a0, direction, half)
+        points = a0[..., None, :] + candidates[..., None] * direction[..., None, :]
         depth = (points.abs() - half[..., None, :]).amax(-1)                 # (..., 17)
         deepest, index = depth.min(-1, keepdim=True)
         inside_t = candidates.gather(-1, index)[..., 0]
-        t = torch.where(deepest[..., 0] <= 0.0, inside_t,
-                        _outside_box_parameter(a, direction, half))
-    return box_signed_distance(a + t[..., None] * (b - a), half_extents)
+        inside = deepest[..., 0] <= 0.0
+        t = torch.where(inside, inside_t, _outside_box_parameter(a0, direction, half))
+    point = a + t[..., None] * (b - a)
+    faces = torch.cat([point - half_extents, -point - half_extents], dim=-1)      # (..., 6)
+    slopes = torch.cat([direction, -direction], dim=-1)
+    return torch.where(inside, _kink_depth(faces, slopes, t, direction),
+                       box_signed_distance(point, half_extents))
+
+
+def _kink_depth(pieces: torch.Tensor, slopes: torch.Tensor, t: torch.Tensor,
+                direction: torch.Tensor) -> torch.Tensor:
+    """
+    Return the penetration depth max_k piece_k at the segment's deepest point, with its gradient.
+
+    ``pieces`` (..., K): the linear (or convex) pieces whose maximum is the signed distance
+    inside, evaluated with gradient at the minimiser ``t``; ``slopes`` (..., K): their
+    derivatives along the segment. The deepest point of a segment usually sits on a kink where
+    two pieces are equal with slopes of opposite sign; the depth, as a function of the segment's
+    ends, is then differentiable with the gradient λ∇piece_1 + (1 − λ)∇piece_2, the weights
+    that make the combined slope zero (the dual of the inner minimisation). Taking one piece
+    instead would pick a face by rounding: float32 and float64 would disagree by tens of %.
+    """
+    with torch.no_grad():
+        top = pieces.topk(2, dim=-1)
+        first, second = top.indices[..., :1], top.indices[..., 1:]
+        slope_first, slope_second = slopes.gather(-1, first), slopes.gather(-1, second)
+        gap = top.values[..., :1] - top.values[..., 1:]
+        tolerance = 1e-6 * direction.norm(dim=-1, keepdim=True) + 1e-12
+        kink = ((gap <= tolerance) & (slope_first * slope_second < 0)
+                & (t[..., None] > 0.0) & (t[..., None] < 1.0))
+        weight = torch.where(kink, slope_second / torch.where(
+            kink, slope_second - slope_first, torch.ones_like(slope_first)),
+            torch.ones_like(slope_first))
+    deepest = pieces.gather(-1, first)
+    combined = weight * deepest + (1.0 - weight) * pieces.gather(-1, second)
+    return (combined + (deepest - combined).detach())[..., 0]   # the value stays the maximum
 
 
 def _norm(vector: torch.Tensor) -> torch.Tensor:

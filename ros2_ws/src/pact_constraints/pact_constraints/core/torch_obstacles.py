@@ -124,8 +124,7 @@ class ObstacleTensors:
                     a5, b5, translation - axis, translation + axis) - \
                     t['radius'][:, None, None]
             else:
-                distance = _solid_distance(kind, t, _to_local(a5, rotation, translation),
-                                           _to_local(b5, rotation, translation))
+                distance = _solid_distance(kind, t, a5, b5, rotation, translation)
             columns.append(distance - radius[:, None])
         if not columns:
             return None
@@ -137,11 +136,23 @@ def _to_local(point: torch.Tensor, rotation: torch.Tensor, translation: torch.Te
     return torch.einsum('...j,...jk->...k', point - translation, rotation)
 
 
-def _solid_distance(kind: str, parameters: dict, a_local, b_local) -> torch.Tensor:
-    """Return the min signed distance (m) of segments (obstacle frames) to boxes/cylinders."""
+def _solid_distance(kind: str, parameters: dict, a, b, rotation, translation) -> torch.Tensor:
+    """
+    Return the min signed distance (m) of scene-frame segments a-b to boxes or cylinders.
+
+    Computed in float64 whatever the input dtype (gradients flow back through the casts): in
+    penetration the deepest point sits on a kink of the signed distance, and whether a float32
+    search recognises it decides the gradient; float64 brings a float32 caller's clearance
+    gradient in deep penetration from 1.5e-4 to 2e-7 of the float64 one (package README).
+    """
+    wide = torch.float64
+    a_local = _to_local(a.to(wide), rotation.to(wide), translation.to(wide))
+    b_local = _to_local(b.to(wide), rotation.to(wide), translation.to(wide))
     if kind == 'box':
-        return geometry.segment_box_signed_distance(a_local, b_local,
-                                                    parameters['half'][:, None, None])
-    return geometry.segment_cylinder_signed_distance(a_local, b_local,
-                                                     parameters['radius'][:, None, None],
-                                                     parameters['half_length'][:, None, None])
+        distance = geometry.segment_box_signed_distance(
+            a_local, b_local, parameters['half'][:, None, None].to(wide))
+    else:
+        distance = geometry.segment_cylinder_signed_distance(
+            a_local, b_local, parameters['radius'][:, None, None].to(wide),
+            parameters['half_length'][:, None, None].to(wide))
+    return distance.to(a.dtype)
