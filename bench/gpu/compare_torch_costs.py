@@ -82,6 +82,18 @@ def one_call(costs, chunks, start):
     return total.detach()
 
 
+def outermost_operators(events) -> int:
+    """Return the aten operators not called by another aten operator (forward and backward)."""
+    def nested(event):
+        parent = event.cpu_parent
+        while parent is not None:
+            if parent.name.startswith('aten::'):
+                return True
+            parent = parent.cpu_parent
+        return False
+    return sum(1 for event in events if event.name.startswith('aten::') and not nested(event))
+
+
 def operator_counts(costs, chunks, start) -> tuple:
     """Return (operators dispatched, device kernels launched) by one forward + backward."""
     from torch.profiler import profile, ProfilerActivity
@@ -91,8 +103,7 @@ def operator_counts(costs, chunks, start) -> tuple:
     with profile(activities=activities) as profiler:
         one_call(costs, chunks, start)
     events = profiler.events()
-    operators = sum(1 for event in events if event.name.startswith('aten::')
-                    and event.cpu_parent is None)
+    operators = outermost_operators(events)
     kernels = sum(1 for event in events if getattr(event, 'device_type', None) is not None
                   and str(event.device_type).endswith('CUDA'))
     return operators, kernels
