@@ -235,27 +235,43 @@ def _inside_box_candidates(a, direction, half) -> torch.Tensor:
     return torch.cat([ends, _safe_ratio(-a, direction), crossings], dim=-1).clamp(0.0, 1.0)
 
 
+def _deepest_box_parameter(a, direction, half) -> torch.Tensor:
+    """Return t in [0, 1] of the deepest point max_i(|p_i| − h_i) of the segment (exact)."""
+    candidates = _inside_box_candidates(a, direction, half)
+    points = a[..., None, :] + candidates[..., None] * direction[..., None, :]
+    depth = (points.abs() - half[..., None, :]).amax(-1)                 # (..., 17)
+    return candidates.gather(-1, depth.argmin(-1, keepdim=True))[..., 0]
+
+
 def segment_box_signed_distance(a, b, half_extents) -> torch.Tensor:
     """
     Return min over the segment a-b (box frame) of the box's signed distance (m), exactly.
 
     Outside the box the signed distance is sqrt(g) with g the squared distance; the minimiser of
-    g has a closed form (``_outside_box_parameter``). When the segment reaches into the box the
-    signed distance there is max_i(|p_i| − h_i), which is never larger than the distance
-    outside, so its minimiser over ``_inside_box_candidates`` is the answer. The parameter is
+    g has a closed form (``_outside_box_parameter``). When that point is in the box (g = 0: the
+    segment reaches into it) the signed distance there is max_i(|p_i| − h_i), never larger
+    than the distance outside, so its minimiser over ``_inside_box_candidates`` is the answer
+    (searched for those segments only on the CPU, for all on accelerators). The parameter is
     found without gradient; the distance is evaluated with gradient there (to ``a``, ``b`` and
     ``half_extents``).
     """
     with torch.no_grad():
         direction = b - a
         a0, direction, half = torch.broadcast_tensors(a, direction, half_extents.to(a))
-        candidates = _inside_box_candidates(a0, direction, half)
-        points = a0[..., None, :] + candidates[..., None] * direction[..., None, :]
-        depth = (points.abs() - half[..., None, :]).amax(-1)                 # (..., 17)
-        deepest, index = depth.min(-1, keepdim=True)
-        inside_t = candidates.gather(-1, index)[..., 0]
-        inside = deepest[..., 0] <= 0.0
-        t = torch.where(inside, inside_t, _outside_box_parameter(a0, direction, half))
+        t = _outside_box_parameter(a0, direction, half)
+        closest = a0 + t[..., None] * direction
+        # The segment reaches the box (the closest point may land on its surface up to
+        # rounding, hence the 1e-9 m; a segment that close gets the inside depth, ≤ 1e-9 m).
+        inside = (closest.abs() - half).amax(-1) <= 1e-9
+        if a0.device.type == 'cpu':   # few segments reach in: search only those (no device)
+            rows = inside.reshape(-1).nonzero().squeeze(-1)
+            flat_t = t.reshape(-1).clone()
+            flat_t[rows] = _deepest_box_parameter(a0.reshape(-1, 3)[rows],
+                                                  direction.reshape(-1, 3)[rows],
+                                                  half.reshape(-1, 3)[rows])
+            t = flat_t.reshape(t.shape)
+        else:                         # fixed shapes: no read-back on accelerators
+            t = torch.where(inside, _deepest_box_parameter(a0, direction, half), t)
     point = a + t[..., None] * (b - a)
     faces = torch.cat([point - half_extents, -point - half_extents], dim=-1)      # (..., 6)
     slopes = torch.cat([direction, -direction], dim=-1)
