@@ -108,7 +108,12 @@ def test_bf16_teacher_on_cuda_keeps_an_fp32_correction():
 
 
 def test_robot_costs_on_cuda_match_the_cpu():
-    """Robot cost values and gradients: float64 to 1e-6 (cylinder bracket), float32 to 1e-4."""
+    """
+    Robot cost values and gradients agree: float64 to 1e-6, float32 to 1e-3.
+
+    float64: the cylinder search's bracket; float32: CUDA computes the box and cylinder
+    distances in float64, the CPU in float32 (1.5e-4 apart in deep penetration).
+    """
     panda = load_robot_model(PANDA_URDF, PANDA_SRDF)
     scene = scene_from_dict(SCENE)
     rng = np.random.default_rng(0)
@@ -116,7 +121,7 @@ def test_robot_costs_on_cuda_match_the_cpu():
     start[:, 7] = 0.035
     chunk = start[:, None] + np.cumsum(rng.normal(0, 0.08, (64, 4, 8)), axis=1)
     chunk[..., 7] = 0.035
-    for dtype, tolerance in ((torch.float64, 1e-6), (torch.float32, 1e-4)):
+    for dtype, tolerance in ((torch.float64, 1e-6), (torch.float32, 1e-3)):
         results = []
         for device in ('cpu', 'cuda'):
             robot = RobotCosts(panda, scene, default_config(), JOINTS, 0.1, device, dtype)

@@ -260,9 +260,11 @@ def segment_box_signed_distance(a, b, half_extents) -> torch.Tensor:
         a0, direction, half = torch.broadcast_tensors(a, direction, half_extents.to(a))
         t = _outside_box_parameter(a0, direction, half)
         closest = a0 + t[..., None] * direction
-        # The segment reaches the box (the closest point may land on its surface up to
-        # rounding, hence the 1e-9 m; a segment that close gets the inside depth, ≤ 1e-9 m).
-        inside = (closest.abs() - half).amax(-1) <= 1e-9
+        # The segment reaches the box. The closest point may land on the surface up to
+        # rounding, hence the tolerance (1e-9 m in float64, 1e-5 m in float32); a segment
+        # that close outside gets the inside formula, which is off by less than that.
+        tolerance = 1e-9 if a0.dtype == torch.float64 else 1e-5
+        inside = (closest.abs() - half).amax(-1) <= tolerance
         if a0.device.type == 'cpu':   # few segments reach in: search only those (no device)
             rows = inside.reshape(-1).nonzero().squeeze(-1)
             flat_t = t.reshape(-1).clone()
