@@ -30,6 +30,10 @@ import torch
 
 _SEARCH_PROBES = 16
 _SEARCH_ROUNDS = 7
+# The CPU pays per probe, not per round: 12 rounds of 8 points bracket to (2/7)^12 = 3.0e-7
+# with 96 evaluations instead of 126.
+_CPU_SEARCH_PROBES = 6
+_CPU_SEARCH_ROUNDS = 12
 
 
 def _clamp01(value: torch.Tensor) -> torch.Tensor:
@@ -133,16 +137,21 @@ def _cylinder_profile(radial_sq, axial, radius, half_length) -> torch.Tensor:
     return _norm(torch.clamp(q, min=0.0)) + torch.clamp(q.amax(-1), max=0.0)
 
 
-def segment_cylinder_signed_distance(a, b, radius, half_length, probes: int = _SEARCH_PROBES,
-                                     rounds: int = _SEARCH_ROUNDS) -> torch.Tensor:
+def segment_cylinder_signed_distance(a, b, radius, half_length, probes: int = None,
+                                     rounds: int = None) -> torch.Tensor:
     """
     Return min over the segment a-b (cylinder frame, axis z) of the cylinder's signed distance.
 
     The same bracketing as ``segment_convex_distance``, on scalars: along the segment the
     squared radial offset is a quadratic and the axial offset linear in t, so each probe costs
     a few scalar operations instead of a 3-D point. ``radius``, ``half_length`` broadcast
-    against ``a[..., 0]``. The distance is evaluated with gradient at the best parameter.
+    against ``a[..., 0]``. Default bracketing: 16 probes × 7 rounds on accelerators (few
+    launches), 6 × 12 on the CPU (fewer evaluations); both end within 3.1e-7 of the segment.
+    The distance is evaluated with gradient at the best parameter.
     """
+    on_cpu = a.device.type == 'cpu'
+    probes = probes or (_CPU_SEARCH_PROBES if on_cpu else _SEARCH_PROBES)
+    rounds = rounds or (_CPU_SEARCH_ROUNDS if on_cpu else _SEARCH_ROUNDS)
     last = probes + 1
     steps = torch.linspace(0.0, 1.0, probes + 2, dtype=a.dtype, device=a.device)
     with torch.no_grad():
