@@ -198,6 +198,16 @@ def _box_kink_patterns():
 
 
 _BOX_KINKS, _BOX_SHIFTS = _box_kink_patterns()
+_PATTERN_TENSORS = {}
+
+
+def _kink_tensors(dtype, device):
+    """Return the kink patterns as tensors, made once per (dtype, device): no copy per call."""
+    key = (dtype, torch.device(device))
+    if key not in _PATTERN_TENSORS:
+        _PATTERN_TENSORS[key] = (torch.tensor(_BOX_KINKS, dtype=dtype, device=device),
+                                 torch.tensor(_BOX_SHIFTS, dtype=dtype, device=device))
+    return _PATTERN_TENSORS[key]
 
 
 def _safe_ratio(numerator: torch.Tensor, denominator: torch.Tensor) -> torch.Tensor:
@@ -236,9 +246,7 @@ def _inside_box_candidates(a, direction, half) -> torch.Tensor:
     That function is convex and piecewise linear: its minimum is at an end, where some p_i
     changes sign, or where two terms |p_i| − h_i and |p_j| − h_j cross.
     """
-    options = {'dtype': a.dtype, 'device': a.device}
-    kinks = torch.tensor(_BOX_KINKS, **options)
-    shifts = torch.tensor(_BOX_SHIFTS, **options)
+    kinks, shifts = _kink_tensors(a.dtype, a.device)
     crossings = _safe_ratio(half @ shifts.T - a @ kinks.T, direction @ kinks.T)
     ends = torch.stack([torch.zeros_like(a[..., 0]), torch.ones_like(a[..., 0])], dim=-1)
     return torch.cat([ends, _safe_ratio(-a, direction), crossings], dim=-1).clamp(0.0, 1.0)
