@@ -29,3 +29,20 @@ def test_counts_and_problems(tmp_path):
 def test_main_prints_the_closing_line_and_fails_on_no_tests(tmp_path, capsys):
     assert test_summary.main([str(tmp_path)]) == 1
     assert capsys.readouterr().out.splitlines()[-1] == 'summary: 0 passed, 0 failed, 0 skipped'
+
+
+def test_cuda_marked_tests_skip_with_an_allowed_reason(tmp_path):
+    """End to end: pact_testing's plugin skips ``cuda`` tests without CUDA; the summary accepts."""
+    import subprocess
+    import sys
+    (tmp_path / 'test_gpu.py').write_text(
+        'import pytest\n\n\n@pytest.mark.cuda\ndef test_needs_cuda():\n'
+        '    import torch\n    assert torch.cuda.is_available()\n')
+    report = tmp_path / 'pytest.xml'
+    run = subprocess.run([sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider',
+                          f'--junitxml={report}', str(tmp_path / 'test_gpu.py')],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    passed, failed, skipped, problems = test_summary.summarise(
+        [str(report)], test_summary.DEFAULT_ALLOWED_SKIP)
+    assert (passed + skipped, failed, problems) == (1, 0, [])

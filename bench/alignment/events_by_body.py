@@ -20,11 +20,12 @@ import sys
 import torch
 
 
-def breakdown(checkpoint: Path, task: str, seeds: list) -> tuple:
+def breakdown(checkpoint: Path, task: str, seeds: list, device: str = 'cpu') -> tuple:
     """Return (evaluation result, event counts keyed by 'kind: body, body') over ``seeds``."""
     from pact_policy.core.checkpoint import load_checkpoint
     from pact_trainer.core.sim_evaluation import evaluate_in_sim
-    result = evaluate_in_sim(load_checkpoint(checkpoint).policy.float().eval(), task, seeds)
+    policy = load_checkpoint(checkpoint, device=device).policy.float().eval()
+    result = evaluate_in_sim(policy, task, seeds)
     counts = Counter()
     for episode in result.episodes:
         counts.update(episode.events_by_bodies)
@@ -55,11 +56,12 @@ def main(argv=None) -> int:
                         help='first layout seed (default: the benchmark seed 0 evaluation set)')
     parser.add_argument('--episodes', type=int, default=16)
     parser.add_argument('--top', type=int, default=10)
+    parser.add_argument('--device', default='cpu', help="torch device: 'cpu', 'cuda', 'cuda:N'")
     arguments = parser.parse_args(argv)
     torch.set_num_threads(1)
     seeds = list(range(arguments.first_seed, arguments.first_seed + arguments.episodes))
     for checkpoint in arguments.checkpoints:
-        result, counts = breakdown(checkpoint, arguments.task, seeds)
+        result, counts = breakdown(checkpoint, arguments.task, seeds, arguments.device)
         print(f'\n{checkpoint} on {arguments.task}, {len(seeds)} episodes: success '
               f'{result.success_rate:.2f}, events/episode '
               f'{sum(counts.values()) / len(seeds):.2f}')

@@ -63,16 +63,17 @@ def sampling_latency(policy, observation, repeats=5, **extra) -> float:
     return float(np.median(times))
 
 
-def run_toy_seed(seed: int, budget: dict) -> dict:
-    """Train every method on the toy with ``seed``; return metrics and curves per method."""
+def run_toy_seed(seed: int, budget: dict, device: str = 'cpu') -> dict:
+    """Train every method on the toy with ``seed`` on ``device``; return metrics and curves."""
     guidance = GuidanceSchedule(mode='min_alpha', min_alpha=0.3)
     results = {}
-    template = toy_aligner('epsilon', seed=seed, guidance=guidance, **budget)
+    template = toy_aligner('epsilon', seed=seed, guidance=guidance, device=device, **budget)
     evaluation = template.source
     base_policy = copy.deepcopy(template.student)
 
     def measure(policy, name, curve):
-        batch = evaluation.collect(policy, 2000, torch.Generator().manual_seed(10_000 + seed))
+        batch = evaluation.collect(policy, 2000, torch.Generator(device=policy.device)
+                                   .manual_seed(10_000 + seed))
         summary = evaluate(template.costs, batch)
         results[name] = {'violation_rate': summary.violation_rate,
                          'safe_rate': 1.0 - summary.violation_rate,
@@ -82,7 +83,7 @@ def run_toy_seed(seed: int, budget: dict) -> dict:
     measure(base_policy, 'base', [])
     for method, objective in (('pact', 'pact'), ('rwr', 'rwr')):
         aligner = toy_aligner('epsilon', seed=seed, guidance=guidance, objective=objective,
-                              **budget)
+                              device=device, **budget)
         history = aligner.run()
         measure(aligner.accepted, method, [(r['env_steps'], r['candidate']['violation_rate'],
                                             r['wall_time']) for r in history])
@@ -116,17 +117,17 @@ def trainable_copy(policy):
 
 
 def run_sim_seed(seed: int, task: str, base_path: Path, budget: dict, episodes: int,
-                 aligned_out: Path = None) -> dict:
+                 aligned_out: Path = None, device: str = 'cpu') -> dict:
     """Align ``base_path`` on ``task``; evaluate every method in the simulator's judge."""
     from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
     from pact_sim.core.vector_env import VectorEnv
     from pact_trainer.align_cli import build_robot_costs
     from pact_trainer.core.sim_source import VectorEnvSource, world_context
-    base = load_checkpoint(base_path).policy.float()
+    base = load_checkpoint(base_path).policy.float().to(device)
     env = VectorEnv(task, 8)
     env.reset(list(range(env.num_envs)))
     # Panda URDF/SRDF + config/constraints/sim_tasks.yaml; each sample keeps its world's layout.
-    robot = build_robot_costs(base, env, constraints=str(SIM_CONSTRAINTS))
+    robot = build_robot_costs(base, env, constraints=str(SIM_CONSTRAINTS), device=device)
     costs = robot.cost_set()
     results = {}
 
@@ -145,7 +146,7 @@ def run_sim_seed(seed: int, task: str, base_path: Path, budget: dict, episodes: 
     for method in ('pact', 'rwr'):
         aligner = PactAligner(trainable_copy(base), costs, source(),
                               PactConfig(guidance=SIM_GUIDANCE, objective=method, seed=seed,
-                                         **budget), device='cpu')
+                                         **budget), device=device)
         history = aligner.run()
         measure(aligner.accepted, method, curve_of(history))
         if method == 'pact' and aligned_out is not None and seed == 0:
@@ -332,6 +333,9 @@ def main(argv=None) -> int:
                         help='rewrite the reports from the results.json files in --out')
     parser.add_argument('--remeasure-latency', action='store_true',
                         help='with --report-only (sim): time base, aligned and guardrail again')
+    parser.add_argument('--device', default='cpu',
+                        help="torch device of the policies and costs: 'cpu' (the committed "
+                        "reports), 'cuda' or 'cuda:N'")
     arguments = parser.parse_args(argv)
     torch.set_num_threads(1)
     budget = {'iterations': arguments.iterations,
@@ -349,12 +353,13 @@ def main(argv=None) -> int:
             if arguments.remeasure_latency and suite != 'toy':
                 latency = side_by_side_latency(task, base, aligned)
         elif suite == 'toy':
-            results = {str(seed): run_toy_seed(seed, budget) for seed in range(arguments.seeds)}
+            results = {str(seed): run_toy_seed(seed, budget, arguments.device)
+                       for seed in range(arguments.seeds)}
         else:
             results = {}
             for seed in range(arguments.seeds):      # report after every seed: nothing lost
                 results[str(seed)] = run_sim_seed(seed, task, base, budget, arguments.episodes,
-                                                  aligned)
+                                                  aligned, arguments.device)
                 write_report(results, folder, suite, budget, note)
             latency = side_by_side_latency(task, base, aligned)
         write_report(results, folder, suite, budget, note, latency)

@@ -127,12 +127,13 @@ def bench_node_core(robot, scene, config, poses, repeats):
     return rows
 
 
-def bench_torch(robot, scene, config, quick):
-    """Return rows (device, batch, chunks/s) for forward + backward."""
+def bench_torch(robot, scene, config, quick, device='auto'):
+    """Return rows (device, batch, chunks/s) for forward + backward on ``device``."""
     import torch
     from pact_constraints.core.torch_costs import TorchConstraintCosts
     torch.set_num_threads(1)
-    devices = ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])
+    devices = ([device] if device != 'auto' else
+               ['cpu'] + (['cuda'] if torch.cuda.is_available() else []))
     rows = []
     for device in devices:
         costs = TorchConstraintCosts(robot, scene, config, dt=0.1, device=device)
@@ -146,7 +147,7 @@ def bench_torch(robot, scene, config, quick):
             def step(_, chunks=chunks, current=current, costs=costs, device=device):
                 x = chunks.clone().requires_grad_()
                 costs(x, current).total.sum().backward()
-                if device == 'cuda':
+                if device.startswith('cuda'):
                     torch.cuda.synchronize()
             calls = rate(step, [None], 3 if quick else 10)
             rows.append((device, batch, calls * batch))
@@ -182,6 +183,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[1])
     parser.add_argument('--quick', action='store_true', help='fewer repetitions, no file')
     parser.add_argument('--output', default=str(HERE / 'RESULTS.md'))
+    parser.add_argument('--device', default='auto',
+                        help="torch costs on 'auto' (the CPU, and CUDA when present), 'cpu', "
+                        "'cuda' or 'cuda:N'")
     args = parser.parse_args()
     core = pin_to_one_core()
     from pact_constraints.core.config import load_constraint_config
@@ -196,7 +200,7 @@ def main():
     machine = machine_description()
     print(f'one core (#{core}); {machine}', flush=True)
     node_rows = bench_node_core(robot, scene, config, poses, 2 if args.quick else 10)
-    torch_rows = bench_torch(robot, scene, config, args.quick)
+    torch_rows = bench_torch(robot, scene, config, args.quick, args.device)
     if not args.quick:
         write_results(pathlib.Path(args.output), machine, node_rows, torch_rows,
                       'python bench/constraints/run.py')

@@ -71,19 +71,25 @@ def measure_latency(policy, sampler: str, steps: int, repetitions: int, device: 
         policy.sample(observation, sampler, steps)
     times = []
     for _ in range(repetitions):
-        if device == 'cuda':
+        if device.startswith('cuda'):
             torch.cuda.synchronize()
         start = time.perf_counter()
         policy.sample(observation, sampler, steps)
-        if device == 'cuda':
+        if device.startswith('cuda'):
             torch.cuda.synchronize()
         times.append(time.perf_counter() - start)
     return float(np.percentile(times, 50)), float(np.percentile(times, 99))
 
 
-def latency_table(repetitions: int) -> list:
-    """Return markdown lines of the latency table."""
-    devices = ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])
+def benchmark_devices(device: str) -> list:
+    """Return the devices to time: 'auto' = the CPU, and CUDA when present; else ``device``."""
+    if device == 'auto':
+        return ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])
+    return [device]
+
+
+def latency_table(repetitions: int, devices=('cpu',)) -> list:
+    """Return markdown lines of the latency table on ``devices``."""
     lines = ['| device | model | params | parameterisation | sampler (steps) | p50 (ms) | '
              'p99 (ms) |', '|---|---|---:|---|---|---:|---:|']
     for device in devices:
@@ -286,6 +292,9 @@ def main(argv=None) -> int:
     parser.add_argument('--skip-aligned', action='store_true',
                         help='skip the aligned-vs-base checkpoint latency ratio')
     parser.add_argument('--out', default=str(pathlib.Path(__file__).with_name('RESULTS.md')))
+    parser.add_argument('--device', default='auto',
+                        help="latency table devices: 'auto' (the CPU, and CUDA when present), "
+                        "'cpu', 'cuda' or 'cuda:N'")
     arguments = parser.parse_args(argv)
     torch.set_num_threads(1)
     lines = ['# pact_policy benchmarks', '',
@@ -297,7 +306,8 @@ def main(argv=None) -> int:
              + (' --quick' if arguments.quick else '') + '`', '']
     if not arguments.skip_latency:
         lines += ['## Inference latency (batch 1, one chunk H = 16, D = 8, O = 2 x 8)', '']
-        lines += latency_table(20 if arguments.quick else 100) + ['']
+        lines += latency_table(20 if arguments.quick else 100,
+                               benchmark_devices(arguments.device)) + ['']
     if not arguments.skip_aligned:
         lines += ['## Aligned vs base checkpoints (batch 1, one CPU thread, default sampler)',
                   '', 'PACT changes weights only: same architecture, same sampler, same cost '

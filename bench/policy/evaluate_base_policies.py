@@ -31,11 +31,11 @@ import torch
 def run_episode(env, policy, seed: int) -> dict:
     """Return the judge's verdict for one episode of ``policy`` on layout ``seed``."""
     history = ObservationHistory(policy.config.n_obs_steps)
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator(device=policy.device).manual_seed(seed)
     history.push(np.asarray(env.reset(seed), dtype=np.float32))
     while not env.done:
         condition = torch.from_numpy(history.flat()).reshape(1, -1)
-        chunk = policy.sample(condition, generator=generator)[0].numpy()
+        chunk = policy.sample(condition, generator=generator)[0].cpu().numpy()
         for row in chunk[:policy.config.n_action_steps]:  # history keeps the dt spacing
             if env.done:
                 break
@@ -47,9 +47,9 @@ def run_episode(env, policy, seed: int) -> dict:
             'min_clearance': float(summary.min_clearance)}
 
 
-def evaluate(model_path: pathlib.Path, task: str, seeds) -> dict:
+def evaluate(model_path: pathlib.Path, task: str, seeds, device: str = 'cpu') -> dict:
     """Return rates and per-episode records of one checkpoint on one task."""
-    loaded = load_checkpoint(model_path)
+    loaded = load_checkpoint(model_path, device=device)
     env = SimEnv(task)
     if list(env.observation_names) != loaded.policy.config.observation_names:
         raise ValueError(f'{model_path}: observation names differ from task {task!r}')
@@ -84,6 +84,9 @@ def main(argv=None) -> int:
     parser.add_argument('--tasks', nargs='+', default=['reach', 'pick', 'carry'])
     parser.add_argument('--first-seed', type=int, default=10000)
     parser.add_argument('--episodes', type=int, default=30)
+    parser.add_argument('--device', default='cpu',
+                        help="torch device of the policies: 'cpu' (the committed table), "
+                        "'cuda' or 'cuda:N' (other random streams)")
     parser.add_argument('--out', default=str(pathlib.Path(__file__).with_name(
         'BASE_POLICIES.md')))
     arguments = parser.parse_args(argv)
@@ -98,7 +101,7 @@ def main(argv=None) -> int:
              '| task | expert success | expert safe | policy success | policy safe | '
              'events / episode | checkpoint sha256 |', '|---|---:|---:|---|---|---:|---|']
     for task in arguments.tasks:
-        result = evaluate(folder / f'{task}_base.pact', task, seeds)
+        result = evaluate(folder / f'{task}_base.pact', task, seeds, arguments.device)
         (folder / f'{task}_base.eval.json').write_text(json.dumps(result, indent=1))
         expert = json.loads((folder / 'demos' / f'{task}.json').read_text())
         cells = []

@@ -41,6 +41,7 @@ from pact_constraints.core.scene import load_scene_yaml, Scene
 from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
 from pact_policy.policy_messages import logged_history_names
 from pact_trainer.core.alignment_loop import PactAligner, PactConfig
+from pact_trainer.core.distillation import PRECISIONS
 from pact_trainer.core.distributed import DistributedTraining
 from pact_trainer.core.guidance import GuidanceSchedule, preset, resolve_jacobian
 from pact_trainer.core.robot_costs import RobotCosts
@@ -77,7 +78,11 @@ def parse_arguments(argv=None) -> argparse.Namespace:
         mode.add_argument('--srdf', default=PANDA_SRDF, help='robot SRDF (URI or path)')
         mode.add_argument('--constraints', default='',
                           help='constraint YAML (default: pact_constraints default.yaml)')
-        mode.add_argument('--device', default='auto')
+        mode.add_argument('--device', default='auto',
+                          help="'auto' (CUDA when present), 'cpu', 'cuda' or 'cuda:N'")
+        mode.add_argument('--precision', choices=PRECISIONS, default='fp32',
+                          help='distillation networks in fp32 or under bf16 autocast (the '
+                          'constraint costs and the teacher correction stay fp32)')
         mode.add_argument('--seed', type=int, default=0)
         if name == 'mcap':
             mode.add_argument('--logs', '--log-files', dest='logs', nargs='+', required=True,
@@ -177,7 +182,8 @@ def build_aligner(arguments, distributed: DistributedTraining = None):
                         max_inner_epochs=arguments.max_inner_epochs,
                         learning_rate=arguments.learning_rate, kl_bound=arguments.kl_bound,
                         guidance=guidance_schedule(arguments), jacobian=arguments.jacobian,
-                        objective=arguments.method, seed=arguments.seed)
+                        objective=arguments.method, seed=arguments.seed,
+                        precision=arguments.precision)
     aligner = PactAligner(policy, robot.cost_set(), source, config,
                           state_dir=Path(arguments.out) / 'state', device=device,
                           distributed=distributed)

@@ -79,6 +79,10 @@ def parse_arguments(argv=None) -> argparse.Namespace:
     parser.add_argument('--eval-episodes', type=int)
     parser.add_argument('--eval-first-seed', type=int)
     parser.add_argument('--runs-dir')
+    parser.add_argument('--device', default='auto',
+                        help="torch device of the before/after evaluation: 'auto' (CUDA when "
+                        "present), 'cpu', 'cuda' or 'cuda:N' (the trainer node takes its "
+                        'own device parameter from the overlay)')
     return parser.parse_args(argv)
 
 
@@ -95,11 +99,12 @@ def overlay_path(requested: Path = None) -> Path:
     return Path(get_package_share_directory('pact_policy')) / 'config' / 'demo' / local.name
 
 
-def load_policy(path: Path):
-    """Return (policy in eval mode on CUDA when present, version) of a checkpoint."""
+def load_policy(path: Path, device: str = 'auto'):
+    """Return (policy in eval mode on ``device``, version); 'auto': CUDA when present."""
     from pact_policy.core.checkpoint import CheckpointError, load_checkpoint
     import torch
-    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    if device == 'auto':
+        device = 'cuda' if torch.cuda.is_available() else 'cpu'
     try:
         loaded = load_checkpoint(path, device=device)
     except (CheckpointError, OSError) as error:
@@ -173,7 +178,7 @@ def run_demo(arguments, console: Console) -> int:
                   f'{overlay}; output {run_dir}')
     with timer('locate', 'locate the base checkpoint'):
         base_path = locate_base(settings)
-        base_policy, base_version = load_policy(base_path)
+        base_policy, base_version = load_policy(base_path, getattr(arguments, 'device', 'auto'))
         console.print(f'base checkpoint {base_path} (version {base_version})')
     with timer('before', 'before: evaluate the base policy'):
         before = evaluate(base_policy, settings, console, 'before')
@@ -185,7 +190,7 @@ def run_demo(arguments, console: Console) -> int:
                         'received')
     aligned_path = uri_to_path(progress.announcements[final_version])
     with timer('after', 'after: evaluate the aligned policy'):
-        aligned_policy, _ = load_policy(aligned_path)
+        aligned_policy, _ = load_policy(aligned_path, getattr(arguments, 'device', 'auto'))
         after = evaluate(aligned_policy, settings, console, 'after')
     with timer('frames', 'render the same seed before and after'):
         unsafe = [e.seed for e in before.episodes if not e.safe]

@@ -183,3 +183,56 @@ def test_teacher_evaluates_the_network_once_per_row_plus_the_full_jacobians_guid
     assert 0 < guided < 32
     assert sum(rows) == 32 + extra_rows * guided
     assert teacher.extra_calls_per_guided_row == 2 * extra_rows   # forward + backward when full
+
+
+def mlp_teacher(parameterisation, schedule, cost_term, sync_free=None, seed=3):
+    """Return a SafeTeacher around a (randomly initialised) MLP toy policy."""
+    policy = make_toy_policy(parameterisation, ACTION_MEAN, ACTION_STD, seed=seed)
+    return SafeTeacher(policy.eval(), CostSet([cost_term]), schedule, sync_free=sync_free)
+
+
+@pytest.mark.parametrize('parameterisation', ['epsilon', 'velocity'])
+def test_teacher_under_bf16_autocast_returns_fp32_targets_with_an_fp32_correction(
+        parameterisation):
+    """
+    Under bf16 autocast only the network runs in bf16: target and cost stay float32.
+
+    With a linear cost the correction σ_t λ_t ∇C does not depend on the network's output, so
+    target − prediction must equal the float32 run's to float32 rounding (1e-6 on O(1)
+    values) although the predictions themselves differ by bf16's 8-bit mantissa.
+    """
+    schedule = GuidanceSchedule(mode='min_alpha', min_alpha=0.5, weighting='constant',
+                                scale=0.7)
+    teacher = mlp_teacher(parameterisation, schedule, linear_cost_term(COST_GRADIENT))
+    noisy, timestep, observation, context = inputs(teacher.policy, batch=256)
+    reference = teacher.target(noisy, timestep, observation, context)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        mixed = teacher.target(noisy, timestep, observation, context)
+    guided = reference.lambda_t > 0
+    assert 0 < int(guided.sum()) < len(guided)      # both kinds of rows are exercised
+    assert mixed.target.dtype == mixed.cost.dtype == torch.float32
+    assert float((mixed.prediction - reference.prediction).abs().max()) > 1e-4  # bf16 ran
+    torch.testing.assert_close(mixed.target - mixed.prediction,
+                               reference.target - reference.prediction, atol=1e-6, rtol=0)
+    torch.testing.assert_close(mixed.cost[~guided], torch.zeros(int((~guided).sum())))
+
+
+@pytest.mark.parametrize('parameterisation', ['epsilon', 'velocity'])
+def test_sync_free_teacher_equals_the_gathering_teacher(parameterisation):
+    """The masked (accelerator) path gives the gathered path's targets and costs (1e-6)."""
+    limit = 1.0
+    term = CostTerm('limit', lambda chunk, context, margin: torch.relu(
+        chunk[:, :, 0] + margin - limit).sum(1))
+    schedule = preset('reference_w0.03') if parameterisation == 'epsilon' else GuidanceSchedule(
+        mode='min_alpha', min_alpha=0.6, weighting='constant', scale=2.0)
+    gathering = mlp_teacher(parameterisation, schedule, term, sync_free=False)
+    masked = mlp_teacher(parameterisation, schedule, term, sync_free=True)
+    noisy, timestep, observation, context = inputs(gathering.policy, batch=512, seed=4)
+    if parameterisation == 'epsilon':     # make sure some rows sit on the guided steps
+        timestep[:64] = torch.arange(64) % 3
+    expected = gathering.target(noisy, timestep, observation, context)
+    ours = masked.target(noisy, timestep, observation, context)
+    assert int((expected.lambda_t > 0).sum()) >= 32
+    assert float((expected.target - expected.prediction).abs().max()) > 1e-3
+    torch.testing.assert_close(ours.target, expected.target, atol=1e-6, rtol=0)
+    torch.testing.assert_close(ours.cost, expected.cost, atol=1e-6, rtol=0)

@@ -84,6 +84,7 @@ class TorchConstraintCosts:
         self.device, self.dtype = torch.device(device), dtype
         self.action_joints = list(action_joints or robot.joint_names)
         self.columns = [robot.joint_index(name) for name in self.action_joints]
+        self.column_index = torch.as_tensor(self.columns, device=self.device)
         self.kinematics = TorchKinematics(robot, self.device, dtype)
         bodies = robot.geometries('capsule')
         self.capsule_joint = torch.as_tensor([b.joint_id for b in bodies], device=self.device)
@@ -91,6 +92,10 @@ class TorchConstraintCosts:
         self.capsule_b = self._tensor([b.capsule.b for b in bodies])
         self.capsule_radius = self._tensor([b.capsule.radius for b in bodies])
         self.moving = self.capsule_joint != 0
+        # Index tensors on the device: a Python list or a boolean mask as an index would copy
+        # to (or read back from) the device on every call, which makes the host wait for it.
+        self.moving_index = self.moving.nonzero().squeeze(-1)
+        self.moving_radius = self.capsule_radius[self.moving_index]
         pairs = np.array(robot.self_collision_pairs('capsule'), dtype=int).reshape(-1, 2)
         self.self_pairs = torch.as_tensor(pairs, device=self.device)
         self.lower, self.upper = self._tensor(robot.lower), self._tensor(robot.upper)
@@ -176,9 +181,9 @@ class TorchConstraintCosts:
         batch, horizon, _ = chunks.shape
         current = current_positions.to(self.device, self.dtype).reshape(batch, -1)
         rows = self.held.expand(batch, horizon, -1).clone()
-        rows[:, :, self.columns] = chunks
+        rows[:, :, self.column_index] = chunks
         start = self.held.expand(batch, -1).clone()
-        start[:, self.columns] = current
+        start[:, self.column_index] = current
         active = self.config.active
         costs: Dict[str, torch.Tensor] = {}
         min_clearance = torch.full((batch,), float('inf'), dtype=self.dtype, device=self.device)
@@ -329,8 +334,8 @@ class TorchConstraintCosts:
         return a.reshape(shape), b.reshape(shape)
 
     def _clearance(self, a, b, batch, margin, obstacles):
-        distances = obstacles.capsule_distances(a[:, :, self.moving], b[:, :, self.moving],
-                                                self.capsule_radius[self.moving])
+        distances = obstacles.capsule_distances(a[:, :, self.moving_index],
+                                                b[:, :, self.moving_index], self.moving_radius)
         if distances is None:
             zero = torch.zeros(batch, dtype=self.dtype, device=self.device)
             return zero, torch.full_like(zero, float('inf'))

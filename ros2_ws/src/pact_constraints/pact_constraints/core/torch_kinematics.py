@@ -54,30 +54,61 @@ class TorchKinematics:
         self.tangent_map = self._tensor(robot.tangent_map)
         self.tangent_offset = self._tensor(robot.mimic_offsets)
         self.njoints = model.njoints
+        self._vectorised_tree()
 
     def _tensor(self, array) -> torch.Tensor:
         return torch.as_tensor(np.asarray(array), dtype=self.dtype, device=self.device)
 
+    def _vectorised_tree(self) -> None:
+        """Precompute the per-joint tensors of ``joint_poses`` (all joints at once)."""
+        count = self.njoints
+        axis = self.angular_axis
+        zero = torch.zeros(count, dtype=self.dtype, device=self.device)
+        self.axis_skew = torch.stack([
+            torch.stack([zero, -axis[:, 2], axis[:, 1]], dim=-1),
+            torch.stack([axis[:, 2], zero, -axis[:, 0]], dim=-1),
+            torch.stack([-axis[:, 1], axis[:, 0], zero], dim=-1)], dim=-2)   # J x 3 x 3
+        self.axis_skew_squared = self.axis_skew @ self.axis_skew
+        revolute = torch.as_tensor(self.revolute, device=self.device)
+        revolute[0] = False                                   # the root does not move
+        prismatic = ~revolute
+        prismatic[0] = False
+        self.revolute_mask = revolute.to(self.dtype)
+        self.prismatic_mask = prismatic.to(self.dtype)
+        self.value_column = torch.as_tensor([max(index, 0) for index in self.velocity_index],
+                                            device=self.device)
+        # Pointer jumping composes the chains in ceil(log2(depth)) batched rounds: after round
+        # r each joint holds its pose relative to its 2^r-th ancestor (the root: identity).
+        ancestor, depth = list(self.parents), [0] * count
+        ancestor[0] = 0
+        for joint in range(1, count):
+            depth[joint] = depth[self.parents[joint]] + 1
+        self.jump_ancestors = []
+        for _ in range(max(1, int(np.ceil(np.log2(max(max(depth), 1)))) + 1)):
+            if all(a == 0 for a in ancestor):
+                break
+            self.jump_ancestors.append(torch.as_tensor(ancestor, device=self.device))
+            ancestor = [ancestor[a] for a in ancestor]
+
     def joint_poses(self, positions: torch.Tensor):
         """Return (rotations N x J x 3 x 3, translations N x J x 3) of every joint frame."""
         tangent = positions @ self.tangent_map.T + self.tangent_offset
-        count = positions.shape[0]
-        eye = torch.eye(3, dtype=self.dtype, device=self.device).expand(count, 3, 3)
-        rotations = [eye]
-        translations = [torch.zeros(count, 3, dtype=self.dtype, device=self.device)]
-        for joint in range(1, self.njoints):
-            parent = self.parents[joint]
-            value = tangent[:, self.velocity_index[joint]]
-            rotation = rotations[parent] @ self.placement_rotation[joint]
-            translation = (translations[parent]
-                           + rotations[parent] @ self.placement_translation[joint])
-            if self.revolute[joint]:
-                rotation = rotation @ axis_angle_matrix(self.angular_axis[joint], value)
-            else:
-                translation = translation + (rotation @ self.linear_axis[joint]) * value[:, None]
-            rotations.append(rotation)
-            translations.append(translation)
-        return torch.stack(rotations, dim=1), torch.stack(translations, dim=1)
+        value = tangent[:, self.value_column]                              # N x J
+        angle = value * self.revolute_mask
+        sine, cosine = torch.sin(angle)[..., None, None], torch.cos(angle)[..., None, None]
+        motion = (torch.eye(3, dtype=self.dtype, device=self.device) + sine * self.axis_skew
+                  + (1 - cosine) * self.axis_skew_squared)                  # N x J x 3 x 3
+        rotation = self.placement_rotation @ motion
+        shift = (value * self.prismatic_mask)[..., None] * self.linear_axis
+        translation = (self.placement_translation
+                       + (self.placement_rotation @ shift[..., None])[..., 0])
+        rotation, translation = _identity_root(rotation, translation)
+        for ancestor in self.jump_ancestors:
+            ancestor_rotation = rotation[:, ancestor]
+            translation = (ancestor_rotation @ translation[..., None])[..., 0] \
+                + translation[:, ancestor]
+            rotation = ancestor_rotation @ rotation
+        return rotation, translation
 
     def frame_poses(self, positions: torch.Tensor, robot: RobotModel, frames: Sequence[str]):
         """Return (rotations N x F x 3 x 3, translations N x F x 3) of named frames."""
@@ -92,6 +123,15 @@ class TorchKinematics:
             out_translation.append(translations[:, frame.parentJoint]
                                    + parent_rotation @ local_translation)
         return torch.stack(out_rotation, dim=1), torch.stack(out_translation, dim=1)
+
+
+def _identity_root(rotation: torch.Tensor, translation: torch.Tensor):
+    """Return the local poses with joint 0 (the root, the universe joint) set to identity."""
+    root = torch.zeros(rotation.shape[1], dtype=torch.bool, device=rotation.device)
+    root[0] = True
+    eye = torch.eye(3, dtype=rotation.dtype, device=rotation.device)
+    return (torch.where(root[:, None, None], eye, rotation),
+            torch.where(root[:, None], torch.zeros_like(translation), translation))
 
 
 def axis_angle_matrix(axis: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:

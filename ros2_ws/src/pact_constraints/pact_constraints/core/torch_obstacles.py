@@ -124,24 +124,36 @@ class ObstacleTensors:
                     a5, b5, translation - axis, translation + axis) - \
                     t['radius'][:, None, None]
             else:
-                distance = geometry.segment_convex_distance(
-                    a5, b5, _SignedDistance(kind, t, rotation, translation))
+                distance = _solid_distance(kind, t, a5, b5, rotation, translation)
             columns.append(distance - radius[:, None])
         if not columns:
             return None
         return torch.cat(columns, dim=-1)
 
 
-class _SignedDistance:
-    """Signed distance (m) of scene-frame points to stacked boxes or cylinders."""
+def _to_local(point: torch.Tensor, rotation: torch.Tensor, translation: torch.Tensor):
+    """Return scene-frame points expressed in the obstacles' frames."""
+    return torch.einsum('...j,...jk->...k', point - translation, rotation)
 
-    def __init__(self, kind: str, parameters: dict, rotation, translation):
-        self.kind, self.rotation, self.translation = kind, rotation, translation
-        self.parameters = {key: value[:, None, None] for key, value in parameters.items()}
 
-    def __call__(self, point: torch.Tensor) -> torch.Tensor:
-        local = torch.einsum('...j,...jk->...k', point - self.translation, self.rotation)
-        if self.kind == 'box':
-            return geometry.box_signed_distance(local, self.parameters['half'])
-        return geometry.cylinder_signed_distance(local, self.parameters['radius'],
-                                                 self.parameters['half_length'])
+def _solid_distance(kind: str, parameters: dict, a, b, rotation, translation) -> torch.Tensor:
+    """
+    Return the min signed distance (m) of scene-frame segments a-b to boxes or cylinders.
+
+    On accelerators computed in float64 whatever the input dtype (gradients flow back through
+    the casts): in penetration the deepest point sits on a kink of the signed distance, and
+    float64 brings a float32 caller's clearance gradient there from 1.5e-4 to 2e-7 of the
+    float64 one, for little time on a launch-bound GPU. On the CPU, where it costs a third of
+    the cost call's throughput, the input dtype is kept (package README).
+    """
+    wide = torch.float64 if a.device.type != 'cpu' else a.dtype
+    a_local = _to_local(a.to(wide), rotation.to(wide), translation.to(wide))
+    b_local = _to_local(b.to(wide), rotation.to(wide), translation.to(wide))
+    if kind == 'box':
+        distance = geometry.segment_box_signed_distance(
+            a_local, b_local, parameters['half'][:, None, None].to(wide))
+    else:
+        distance = geometry.segment_cylinder_signed_distance(
+            a_local, b_local, parameters['radius'][:, None, None].to(wide),
+            parameters['half_length'][:, None, None].to(wide))
+    return distance.to(a.dtype)

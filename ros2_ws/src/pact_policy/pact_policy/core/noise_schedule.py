@@ -10,6 +10,11 @@ Forward noising at integer step t ∈ {0, …, T-1} (t = 0 is the least noisy):
 so α_t² + σ_t² = 1 (variance preserving). All quantities are dimensionless (they act on
 normalised actions). ``betas``, ``alphas_cumprod``, ``alpha``, ``sigma`` are float64 tensors of
 shape (T,), always on CPU; the gather methods return float32 on the device of the index tensor.
+
+Lookups on an accelerator never wait for it: the float32 tables are copied to a device once and
+cached, and the range check of the step indices runs there asynchronously
+(``torch._assert_async``: a bad index fails the next synchronising call instead of raising
+``ValueError`` at once, as it does for CPU indices).
 """
 
 import math
@@ -61,25 +66,37 @@ class NoiseSchedule:
         self.alphas_cumprod = torch.cumprod(1.0 - betas, dim=0)
         self.alpha = self.alphas_cumprod.sqrt()
         self.sigma = (1.0 - self.alphas_cumprod).sqrt()
+        self._device_tables = {}
 
-    def _gather(self, table: torch.Tensor, timestep: torch.Tensor) -> torch.Tensor:
-        """Return ``table[timestep]`` as float32 on the timestep's device, shape of timestep."""
+    def _table_on(self, name: str, device: torch.device) -> torch.Tensor:
+        """Return the float64 table attribute ``name`` as float32 on ``device``, copied once."""
+        key = (name, device)
+        if key not in self._device_tables:
+            self._device_tables[key] = getattr(self, name).float().to(device)
+        return self._device_tables[key]
+
+    def _gather(self, name: str, timestep: torch.Tensor) -> torch.Tensor:
+        """Return ``<name>[timestep]`` as float32 on the timestep's device, shape of timestep."""
         index = torch.as_tensor(timestep).long()
-        if index.numel() and (index.min() < 0 or index.max() >= self.num_train_timesteps):
-            raise ValueError(f'timestep out of range [0, {self.num_train_timesteps - 1}]')
-        return table.to(index.device)[index].float()
+        if index.device.type == 'cpu':
+            if index.numel() and (index.min() < 0 or index.max() >= self.num_train_timesteps):
+                raise ValueError(f'timestep out of range [0, {self.num_train_timesteps - 1}]')
+        elif index.numel():
+            torch._assert_async(((index >= 0) & (index < self.num_train_timesteps)).all(),
+                                f'timestep out of range [0, {self.num_train_timesteps - 1}]')
+        return self._table_on(name, index.device)[index]
 
     def alpha_at(self, timestep: torch.Tensor) -> torch.Tensor:
         """Return α_t = sqrt(ᾱ_t) for integer steps, shape of ``timestep``."""
-        return self._gather(self.alpha, timestep)
+        return self._gather('alpha', timestep)
 
     def sigma_at(self, timestep: torch.Tensor) -> torch.Tensor:
         """Return σ_t = sqrt(1 - ᾱ_t) for integer steps, shape of ``timestep``."""
-        return self._gather(self.sigma, timestep)
+        return self._gather('sigma', timestep)
 
     def beta_at(self, timestep: torch.Tensor) -> torch.Tensor:
         """Return β_t for integer steps, shape of ``timestep``."""
-        return self._gather(self.betas, timestep)
+        return self._gather('betas', timestep)
 
     def alpha_cumprod_at(self, timestep: torch.Tensor) -> torch.Tensor:
         """Return ᾱ_t for integer steps; a step of -1 means 'clean data' (ᾱ = 1)."""

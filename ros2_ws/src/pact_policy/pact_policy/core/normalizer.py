@@ -15,7 +15,7 @@ the demonstrations) gets scale = 1 around its centre, so it stays finite. Statis
 units of the data (rad, m, ...) and travel in checkpoint JSON via ``to_dict``/``from_dict``.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -29,13 +29,15 @@ class Normalizer:
     An affine per-dimension map; ``offset`` and ``scale`` are float64 arrays of shape (D,).
 
     ``normalize``/``unnormalize`` act on the last axis of a torch tensor or numpy array (..., D)
-    and return the same type.
+    and return the same type. For torch inputs ``offset``/``scale`` are converted once per
+    (device, dtype) and kept: a copy to an accelerator makes the host wait for it.
     """
 
     mode: str
     offset: np.ndarray
     scale: np.ndarray
     statistics: dict
+    _tensors: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def dim(self) -> int:
@@ -106,8 +108,12 @@ class Normalizer:
             raise ValueError(
                 f'expected last dimension {self.dim}, got shape {tuple(values.shape)}')
         if isinstance(values, torch.Tensor):
-            return (torch.as_tensor(self.offset, dtype=values.dtype, device=values.device),
+            key = (values.device, values.dtype)
+            if key not in self._tensors:
+                self._tensors[key] = (
+                    torch.as_tensor(self.offset, dtype=values.dtype, device=values.device),
                     torch.as_tensor(self.scale, dtype=values.dtype, device=values.device))
+            return self._tensors[key]
         return self.offset.astype(values.dtype), self.scale.astype(values.dtype)
 
 

@@ -44,7 +44,7 @@ from pact_trainer.core.baselines.rwr import rwr_loss
 from pact_trainer.core.costs import CostSet
 from pact_trainer.core.curriculum import MarginCurriculum
 from pact_trainer.core.distillation import (distillation_loss, DistillationBatch, kl_proxy,
-                                            TeacherUpdate)
+                                            PRECISIONS, TeacherUpdate)
 from pact_trainer.core.guidance import default_schedule, GuidanceSchedule, resolve_jacobian
 from pact_trainer.core.improvement_gate import ImprovementGate, RolloutStatistics
 from pact_trainer.core.policy_io import (atomic_torch_save, frozen_copy, policy_from_state,
@@ -83,11 +83,14 @@ class PactConfig:
     objective: str = 'pact'
     rwr_temperature: float = 0.1
     seed: int = 0
+    precision: str = 'fp32'
 
     def __post_init__(self):
-        """Validate the objective; resolve the teacher Jacobian against the guidance."""
+        """Validate the objective and the precision; resolve the Jacobian against the guidance."""
         if self.objective not in OBJECTIVES:
             raise ValueError(f'objective must be one of {OBJECTIVES}, got {self.objective!r}')
+        if self.precision not in PRECISIONS:
+            raise ValueError(f'precision must be one of {PRECISIONS}, got {self.precision!r}')
         self.jacobian = resolve_jacobian(self.guidance, self.jacobian)
 
     def to_dict(self) -> dict:
@@ -232,37 +235,46 @@ class PactAligner:
         for group in self.optimizer.param_groups:
             group['lr'] = self.config.learning_rate * self.step_scale
         self.student.train()
-        kl, epochs, losses = 0.0, 0, []
+        kl, epochs, losses, calls = 0.0, 0, [], 0
         fresh_batch = DistillationBatch(fresh.action, fresh.observation, fresh.context)
+        # The buffer goes to the device once and each epoch's rows are drawn at once (the same
+        # index stream as one draw per step), so no step copies host data or waits for the
+        # device; losses and call counts are read back after the epochs.
+        rows = self.buffer.data.to(self.device)
         while epochs < self.config.max_inner_epochs:
             epochs += 1
-            for _ in range(self.config.steps_per_epoch):
+            epoch_rows = torch.randint(0, len(rows), (self.config.steps_per_epoch,
+                                                      self.config.batch_size),
+                                       generator=index_generator).to(self.device)
+            for step_rows in epoch_rows:
                 if self.cancel.is_set():
                     raise IterationCancelled(f'iteration {self.iteration} cancelled')
-                sample = self.buffer.sample(self.config.batch_size, index_generator)
+                sample = rows.select(step_rows)
                 minibatch = DistillationBatch(sample.action, sample.observation, sample.context)
                 if self.config.objective == 'rwr':
                     loss, info = rwr_loss(self.student, costs, minibatch,
                                           self.config.rwr_temperature, generator)
                 else:
-                    loss, info = distillation_loss(self.student, teacher, minibatch, generator)
+                    loss, info = distillation_loss(self.student, teacher, minibatch, generator,
+                                                   self.config.precision)
                 self.optimizer.zero_grad()
                 loss.backward()
                 if self.distributed is not None:
                     self.distributed.average_gradients(self.student)
                 self.optimizer.step()
-                losses.append(float(loss.detach()))
-                self.counters['denoiser_calls'] += info['denoiser_calls']
+                losses.append(loss.detach())
+                calls = calls + info['denoiser_calls']
             kl = kl_proxy(self.student, self.accepted, fresh_batch, generator)
             if self.distributed is not None:
                 kl = self.distributed.mean(kl)  # the same early stop on every rank
             self.counters['denoiser_calls'] += 2 * len(fresh)
             if kl > self.config.kl_bound:
                 break
+        self.counters['denoiser_calls'] += int(calls)
         self.student.eval()
         return {'kl_proxy': kl, 'kl_bound': self.config.kl_bound, 'inner_epochs': epochs,
                 'kl_stopped': kl > self.config.kl_bound,
-                'distillation_loss': sum(losses) / max(len(losses), 1)}
+                'distillation_loss': float(torch.stack(losses).mean()) if losses else 0.0}
 
     # --- checkpoint / resume --------------------------------------------------------------
 

@@ -91,6 +91,7 @@ class CostSet:
         if len(set(names)) != len(names):
             raise ValueError(f'duplicate cost term names: {names}')
         self.terms = tuple(terms)
+        self._device_weights = {}
 
     @property
     def names(self) -> list:
@@ -132,9 +133,12 @@ class CostSet:
         return torch.stack([columns[name] for name in self.names], dim=-1)
 
     def total(self, chunk: torch.Tensor, context: Context) -> torch.Tensor:
-        """Return Σ_k λ_k c_k, shape (B,)."""
+        """Return Σ_k λ_k c_k, shape (B,) (λ_k copied to the device once, not per call)."""
         values = self.values(chunk, context)
-        return values @ self.weights.to(values)
+        key = (values.device, values.dtype)
+        if key not in self._device_weights:
+            self._device_weights[key] = self.weights.to(values)
+        return values @ self._device_weights[key]
 
 
 def slice_context(context: Context, index) -> dict:

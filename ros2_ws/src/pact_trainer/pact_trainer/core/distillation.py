@@ -28,6 +28,7 @@ from pact_trainer.core.safe_teacher import SafeTeacher
 import torch
 
 TEACHER_MODES = ('previous', 'frozen_base')
+PRECISIONS = ('fp32', 'bf16')
 
 
 @dataclass
@@ -49,19 +50,37 @@ def noisy_inputs(policy, batch: DistillationBatch, generator: torch.Generator = 
 
 
 def distillation_loss(student, teacher: SafeTeacher, batch: DistillationBatch,
-                      generator: torch.Generator = None):
-    """Return (loss, info) of one distillation step; info holds mean λ_t, cost, guided share."""
+                      generator: torch.Generator = None, precision: str = 'fp32'):
+    """
+    Return (loss, info) of one distillation step; info holds mean λ_t, cost, guided share.
+
+    Nothing here waits for the device: ``info``'s ``guided_fraction``, ``mean_teacher_cost``
+    (0 when no row is guided) and ``denoiser_calls`` are 0-dim tensors on the student's device,
+    to be read (``float``/``int``) once the caller needs them, e.g. after an epoch.
+    ``precision`` 'bf16' runs the student's and the teacher's networks under bfloat16 autocast;
+    the teacher's target, the constraint costs, their gradient and the loss stay float32.
+    """
     noisy, timestep, observation, _, _ = noisy_inputs(student, batch, generator)
     context = context_to(batch.context, student.device)
-    output = teacher.target(noisy, timestep, observation, context)
-    prediction = student.predict(noisy, timestep, observation)
-    loss = torch.mean((prediction - output.target) ** 2)
-    guided = output.lambda_t > 0
-    info = {'guided_fraction': float(guided.float().mean()),
-            'mean_teacher_cost': float(output.cost[guided].mean()) if guided.any() else 0.0,
+    with network_precision(student.device, precision):
+        output = teacher.target(noisy, timestep, observation, context)
+        prediction = student.predict(noisy, timestep, observation)
+    loss = torch.mean((prediction.float() - output.target.float()) ** 2)
+    guided = (output.lambda_t > 0).to(output.cost.dtype)
+    guided_count = guided.sum()
+    info = {'guided_fraction': guided.mean(),
+            'mean_teacher_cost': (output.cost * guided).sum() / guided_count.clamp(min=1.0),
             'denoiser_calls': (2 * noisy.shape[0]
-                               + teacher.extra_calls_per_guided_row * int(guided.sum()))}
+                               + teacher.extra_calls_per_guided_row * guided_count.long())}
     return loss, info
+
+
+def network_precision(device, precision: str):
+    """Return the autocast context of ``precision`` ('fp32': none, 'bf16': bfloat16)."""
+    if precision not in PRECISIONS:
+        raise ValueError(f'precision must be one of {PRECISIONS}, got {precision!r}')
+    return torch.autocast(torch.device(device).type, dtype=torch.bfloat16,
+                          enabled=precision == 'bf16')
 
 
 @torch.no_grad()

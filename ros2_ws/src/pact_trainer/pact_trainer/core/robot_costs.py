@@ -82,6 +82,7 @@ class RobotCosts:
                                  if keypoint in item.keypoints]
         self.observation_names = list(observation_names or [])
         self.position_columns = _position_columns(self.observation_names, self.action_joints)
+        self._column_index = {}
 
     @property
     def names(self) -> list:
@@ -125,7 +126,11 @@ class RobotCosts:
         if 'joint_position' in context:
             return context['joint_position']
         if self.position_columns is not None and 'observation' in context:
-            return context['observation'][:, self.position_columns]
+            observation = context['observation']
+            if observation.device not in self._column_index:   # one copy per device
+                self._column_index[observation.device] = torch.as_tensor(
+                    self.position_columns, device=observation.device)
+            return observation[:, self._column_index[observation.device]]
         return chunk[:, 0].detach()
 
     def _held_candidates(self, context) -> Optional[ObjectTensors]:

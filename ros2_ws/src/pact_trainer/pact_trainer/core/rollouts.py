@@ -51,6 +51,11 @@ class RolloutBatch:
         """Return N."""
         return int(self.observation.shape[0])
 
+    def to(self, device) -> 'RolloutBatch':
+        """Return the rows on ``device`` (no step accounting)."""
+        return RolloutBatch(self.observation.to(device), self.action.to(device),
+                            {key: value.to(device) for key, value in self.context.items()})
+
     def select(self, index) -> 'RolloutBatch':
         """Return the rows ``index`` (no step accounting)."""
         return RolloutBatch(self.observation[index], self.action[index],

@@ -86,7 +86,8 @@ class SafeTeacher:
     """
 
     def __init__(self, policy, costs: CostSet, schedule: GuidanceSchedule,
-                 jacobian: str = 'stop_gradient', max_correction_rms: float = 0.0):
+                 jacobian: str = 'stop_gradient', max_correction_rms: float = 0.0,
+                 sync_free: bool = None):
         jacobian = resolve_jacobian(schedule, jacobian)
         if max_correction_rms < 0.0:
             raise ValueError(f'max_correction_rms must be >= 0, got {max_correction_rms}')
@@ -95,6 +96,7 @@ class SafeTeacher:
         self.schedule = schedule
         self.jacobian = jacobian
         self.max_correction_rms = max_correction_rms
+        self.sync_free = sync_free   # None: on accelerators only (see ``target``)
 
     def lambda_t(self, timestep: torch.Tensor) -> torch.Tensor:
         """Return λ_t (B,) for the given timesteps (0 where unguided)."""
@@ -104,14 +106,22 @@ class SafeTeacher:
 
     def target(self, noisy: torch.Tensor, timestep: torch.Tensor, observation: torch.Tensor,
                context: Context) -> TeacherOutput:
-        """Return the safe target for normalised a_t (B,H,D), timesteps (B,), obs (B,O)."""
+        """
+        Return the safe target for normalised a_t (B,H,D), timesteps (B,), obs (B,O).
+
+        ``sync_free`` (default: when the inputs are not on the CPU) corrects every row and
+        keeps the unguided ones by masking, so nothing is read back from the device; otherwise
+        only the guided rows are gathered and evaluated (cheaper on a CPU).
+        """
         noisy = noisy.detach()
         lam = self.lambda_t(timestep).to(noisy)
         guided = lam > 0
-        with torch.no_grad():
-            prediction = self.policy.predict(noisy, timestep, observation)
+        with torch.no_grad():  # fp32 target even when the network runs under autocast
+            prediction = self.policy.predict(noisy, timestep, observation).float()
         target = prediction.clone()
         cost = torch.zeros(noisy.shape[0], dtype=noisy.dtype, device=noisy.device)
+        if self.sync_free or (self.sync_free is None and noisy.device.type != 'cpu'):
+            return self._dense_target(noisy, timestep, observation, context, prediction, lam)
         if bool(guided.any()):
             index = guided.nonzero().squeeze(-1)
             sub_context = slice_context(context, index)
@@ -125,6 +135,25 @@ class SafeTeacher:
             correction = self._cap(_expand(factor, gradient) * gradient)
             target[index] = target[index] + correction
             cost[index] = sub_cost
+        return TeacherOutput(prediction, target.detach(), lam, cost)
+
+    def _dense_target(self, noisy, timestep, observation, context, prediction, lam):
+        """
+        ``target`` without host synchronisation: every row is corrected.
+
+        Unguided rows (λ_t = 0) get the teacher's own prediction back through ``torch.where``,
+        so a non-finite gradient at a level the schedule excludes cannot leak into them.
+        """
+        guided = lam > 0
+        gradient, cost = self.cost_gradient(noisy, timestep, observation, context, prediction)
+        levels = self.policy.noise_levels(timestep)
+        factor = levels.sigma.to(noisy) * lam
+        if self.policy.is_flow:
+            factor = factor / levels.alpha.to(noisy)
+        correction = self._cap(_expand(factor, gradient) * gradient)
+        row_guided = guided.reshape((-1,) + (1,) * (prediction.dim() - 1))
+        target = torch.where(row_guided, prediction + correction, prediction)
+        cost = torch.where(guided, cost.to(noisy.dtype), torch.zeros_like(cost, dtype=noisy.dtype))
         return TeacherOutput(prediction, target.detach(), lam, cost)
 
     @property
@@ -160,7 +189,8 @@ class SafeTeacher:
                 # parameterisations, so equal policies get equal score corrections).
                 alpha = _expand(self.policy.noise_levels(timestep).alpha, noisy)
                 clean = clean_detached + (noisy - noisy.detach()) / alpha
-            total = self.costs.total(self.policy.unnormalize_action(clean), context)
+            with torch.autocast(noisy.device.type, enabled=False):  # costs stay in fp32
+                total = self.costs.total(self.policy.unnormalize_action(clean.float()), context)
             gradient, = torch.autograd.grad(total.sum(), noisy)
         return gradient.detach(), total.detach()
 

@@ -94,7 +94,7 @@ class GaussianDenoiser(nn.Module):
         """Return ε̂ (ε-policy) or v̂ (flow policy), shape (B,H,D)."""
         alpha, sigma = self.levels(model_time)
         flat = noisy.flatten(1)
-        eye = torch.eye(flat.shape[1], dtype=flat.dtype)
+        eye = torch.eye(flat.shape[1], dtype=flat.dtype, device=flat.device)
         marginal = (alpha[:, None, None] ** 2 * self.covariance
                     + sigma[:, None, None] ** 2 * eye)
         centred = flat - alpha[:, None] * self.mean
@@ -182,9 +182,12 @@ def joint_limit_term(limit: float, index: int = 0, name: str = 'joint_limit') ->
 
 
 def toy_aligner(parameterisation: str = 'velocity', state_dir=None, base_steps: int = 300,
-                seed: int = 0, **config_overrides):
+                seed: int = 0, device: str = 'cpu', **config_overrides):
     """
     Return a small ``PactAligner`` on the Gaussian toy with a joint-limit constraint.
+
+    The base policy is trained on the CPU (same weights whatever ``device``); the aligner then
+    runs on ``device``.
 
     The base policy (trained for ``base_steps`` on μ = N([0.5, −0.3], diag(4, 0.25))) puts
     ≈ 27 % of its chunks beyond the limit 1.75 on dimension 0; the rollout source replays the
@@ -211,4 +214,4 @@ def toy_aligner(parameterisation: str = 'velocity', state_dir=None, base_steps: 
     values.update(config_overrides)
     source = ObservationReplaySource(torch.zeros(1, 1))
     return PactAligner(policy, costs, source, PactConfig(**values), state_dir=state_dir,
-                       device='cpu')
+                       device=device)

@@ -30,6 +30,6 @@ def rwr_loss(student, costs: CostSet, batch: DistillationBatch, temperature: flo
     noisy, timestep, observation, clean, noise = noisy_inputs(student, batch, generator)
     prediction = student.predict(noisy, timestep, observation)
     error = ((prediction - student.training_target(clean, noise)) ** 2).flatten(1).mean(1)
-    info = {'denoiser_calls': noisy.shape[0],
-            'effective_sample_size': float(weights.sum() ** 2 / (weights ** 2).sum())}
+    info = {'denoiser_calls': noisy.shape[0],   # the ESS stays on the device (no read-back)
+            'effective_sample_size': weights.sum() ** 2 / (weights ** 2).sum()}
     return torch.mean(weights * error), info
