@@ -41,7 +41,7 @@ def test_forward_commands_within_limits_and_file_uri_swap(tmp_path):
     args = ['-m', 'pact_policy.policy_node', '--ros-args', '-p',
             f'model_path:={tmp_path / "base.pact"}', '-p', 'output_mode:=forward',
             '-p', 'autostart_activate:=true', '-p', 'auto_activate:=true',
-            '-p', 'status_rate_hz:=10.0']
+            '-p', 'status_rate_hz:=10.0', '-p', f'model_dirs:=[{tmp_path}]']
     try:
         with NodeProcess(args, name='policy_node_forward') as peer:
             def spin():
