@@ -31,6 +31,7 @@ stored, and announced with a ``service://`` URI (and written to ``model_dir`` wh
 node never reads task success or reward (PolicyStep/EpisodeEvent carry none).
 """
 
+import functools
 import threading
 
 from pact_constraints.core.config import default_config_path, load_constraint_config
@@ -47,9 +48,10 @@ from pact_policy.policy_messages import logged_history_names
 from pact_trainer.core.alignment_loop import PactAligner, PactConfig
 from pact_trainer.core.guidance import preset
 from pact_trainer.core.model_store import ModelStore
+from pact_trainer.core.policy_io import atomic_write_bytes
 from pact_trainer.core.robot_costs import RobotCosts
 from pact_trainer.core.rollout_intake import RolloutIntake, StepRecord
-from pact_trainer.mcap_log import McapLog
+from pact_trainer.mcap_log import McapLog, recover_folder
 from rcl_interfaces.msg import ParameterDescriptor
 import rclpy
 from rclpy.node import Node
@@ -83,7 +85,26 @@ PARAMETERS = {
     'constraints_file': ('', 'constraint YAML ("" = pact_constraints default.yaml)'),
     'device': ('auto', '"auto" (CUDA when present), "cpu" or "cuda"'),
     'torch_threads': (0, 'intra-op CPU threads for torch (0 = torch default)'),
+    'mesh_dirs': ([''], 'folders a scene message may name mesh files in ([""] = package:// only)'),
+    'max_obstacles': (256, 'most obstacles + objects accepted in one scene message'),
+    'max_normalized': (100.0, 'steps with values beyond this many normalizer ranges are refused'),
 }
+
+
+def peer_input(topic: str):
+    """Wrap a subscription callback: any error is logged naming the topic, the message dropped."""
+    def decorate(callback):
+        @functools.wraps(callback)
+        def guarded(self, message, *args):
+            try:
+                return callback(self, message, *args)
+            except Exception as error:  # noqa: B902 — peer input must never kill the node
+                self.get_logger().error(f'{topic}: message rejected: '
+                                        f'{type(error).__name__}: {error}',
+                                        throttle_duration_sec=1.0)
+                return None
+        return guarded
+    return decorate
 
 
 class QueuedRollouts:
@@ -126,13 +147,19 @@ class TrainerNode(Node):
         self.history_names = logged_history_names(config)
         self.intake = RolloutIntake(self.history_names, config.action_names,
                                     config.horizon, config.n_action_steps,
-                                    config.condition_dim, config.action_dim)
+                                    config.condition_dim, config.action_dim,
+                                    self.policy.observation_normalizer,
+                                    self.policy.action_normalizer, self.p['max_normalized'])
+        self.mesh_dirs = [folder for folder in self.p['mesh_dirs'] if folder]
         self.source = QueuedRollouts()
         self.aligner, self.robot_model, self.robot_costs = None, None, None
         self.scenes, self.latest_scene = {}, {}
         self.base_version = loaded.version or 'base'
         self.version = self.base_version
         self.store = ModelStore()
+        for name, count in recover_folder(self.p['log_dir']).items():
+            self.get_logger().warn(f'MCAP log {name} was cut off (crash?): finished it with '
+                                   f'{count} messages')
         self.log = McapLog(f"{self.p['log_dir']}/rollouts_{self.get_clock().now().nanoseconds}"
                            '.mcap')
         self.lock = threading.Lock()
@@ -168,9 +195,10 @@ class TrainerNode(Node):
         self.robot_costs = None
         self._build_costs()
 
+    @peer_input('scene')
     def _on_scene(self, message: SceneMsg, robot: str):
         try:
-            scene = scene_from_msg(message)
+            scene = scene_from_msg(message, self.mesh_dirs, self.p['max_obstacles'])
         except SceneError as error:
             self.get_logger().error(f'rejected scene from {robot}: {error}')
             return
@@ -191,7 +219,7 @@ class TrainerNode(Node):
             self.robot_costs = RobotCosts(self.robot_model, template, self.constraint_config,
                                           config.action_names, config.action_dt, self.device,
                                           observation_names=self.history_names)
-        except (KeyError, ValueError) as error:
+        except (KeyError, ValueError, OSError) as error:
             self.get_logger().error(f'cannot build the constraint costs: {error}')
             return
         if self.aligner is not None:
@@ -246,10 +274,12 @@ class TrainerNode(Node):
         self.create_subscription(SceneMsg, scene_topic,
                                  lambda m, r=robot: self._on_scene(m, r), LATCHED)
 
+    @peer_input('episode_event')
     def _log(self, message, topic: str, type_name: str):
         with self.lock:
             self.log.write(topic, f'pact_msgs/msg/{type_name}', serialize_message(message))
 
+    @peer_input('policy_step')
     def _on_step(self, message: PolicyStep, topic: str, robot: str):
         self._log(message, topic, 'PolicyStep')
         record = StepRecord(robot, message.episode_id, message.model_version,
@@ -266,6 +296,8 @@ class TrainerNode(Node):
     # --- updates ----------------------------------------------------------------------------
 
     def _maybe_update(self):
+        with self.lock:
+            self.log.flush_if_due()  # what is logged survives a kill -9 within ~1 s
         if self.aligner is None or (self.worker is not None and self.worker.is_alive()):
             return
         with self.lock:
@@ -303,7 +335,7 @@ class TrainerNode(Node):
             from pathlib import Path
             path = Path(self.p['model_dir']).resolve() / f'{version}.pact'
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(archive)
+            atomic_write_bytes(archive, path)  # never a truncated archive, even on kill -9
             uri = path.as_uri()
         message = ModelAnnouncement(version=version, parent_version=parent,
                                     architecture_id=self.aligner.student.config.architecture_id,
