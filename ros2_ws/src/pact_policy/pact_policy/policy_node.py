@@ -57,6 +57,7 @@ LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
 ANY_PUBLISHER = QoSProfile(depth=10, reliability=ReliabilityPolicy.BEST_EFFORT,
                            durability=DurabilityPolicy.VOLATILE)
 COMMANDS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+MAX_JOINT_NAMES = 1000  # distinct joint names remembered from /joint_states
 
 
 def peer_input(topic: str):
@@ -238,6 +239,9 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
     def _on_joint_states(self, message: JointState):
         with self._lock:
             for index, name in enumerate(message.name):
+                if (name not in self.positions and len(self.positions) >= MAX_JOINT_NAMES
+                        and name not in getattr(self, 'action_names', ())):
+                    continue  # any peer may publish joint states: memory stays bounded
                 if index < len(message.position):
                     self.positions[name] = message.position[index]
                 if index < len(message.velocity):
