@@ -125,7 +125,7 @@ def peer(models):
 
 
 def test_malformed_latched_descriptions_are_rejected_naming_the_field(peer):
-    """A URDF with lower="abc" or a non-numeric mimic multiplier used to end the process."""
+    """lower="abc" or a non-numeric mimic multiplier ended the process; no velocity = no limit."""
     text = panda_urdf()
     bad_lower = text.replace('lower="-2.8973"', 'lower="abc"', 1)
     bad_mimic = text.replace('<mimic joint=', '<mimic multiplier="x" joint=', 1)
@@ -134,6 +134,11 @@ def test_malformed_latched_descriptions_are_rejected_naming_the_field(peer):
     peer.description_pub.publish(String(data=bad_mimic))
     peer.wait(lambda: peer.logged("mimic multiplier: 'x' is not a number"),
               'the mimic rejection')
+    # No velocity limit: the rate limiter would let joint 1 jump anywhere in one row.
+    unlimited = text.replace('velocity="2.175"', '', 1)
+    peer.description_pub.publish(String(data=unlimited))
+    peer.wait(lambda: peer.logged("joint 'panda_joint1' limit: no velocity attribute"),
+              'the rejection of the joint without a velocity limit')
     peer.spin_for(0.5)
     assert peer.process.alive()
     peer.description_pub.publish(String(data=text))
