@@ -193,6 +193,23 @@ def recover_folder(folder: Path) -> dict:
     return recovered
 
 
+def read_messages(folder: Path, topics, after_ns: int = -1):
+    """
+    Yield (topic, log time ns, CDR bytes) of the messages on ``topics`` in ``folder``'s files.
+
+    Only finished files are read (run ``recover_folder`` first), oldest file first; messages
+    logged at or before ``after_ns`` are skipped.
+    """
+    from mcap.reader import make_reader
+    for path in sorted(Path(folder).glob('*.mcap')):
+        if not is_finished(path):
+            continue
+        with open(path, 'rb') as stream:
+            for _, channel, message in make_reader(stream).iter_messages(topics=list(topics)):
+                if message.log_time > after_ns:
+                    yield channel.topic, message.log_time, message.data
+
+
 def main(argv=None) -> int:
     """``python -m pact_trainer.mcap_log --recover FILE...``: finish files cut off by a crash."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])

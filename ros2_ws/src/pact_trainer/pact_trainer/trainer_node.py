@@ -24,7 +24,10 @@ robot's latest one when that version is unknown); a step whose scene lists other
 the template is dropped with a warning. Joint positions at the chunk start are read from the
 observation entries ``<joint>.position``.
 
-Every received message goes to an MCAP file in ``log_dir``. When ``steps_per_update`` new valid
+Every received message goes to an MCAP file in ``log_dir``. After each iteration the log time of
+the newest step it trained on is kept in ``state_dir/intake.json``; on start-up the PolicySteps
+logged after it (those of an iteration a crash interrupted) are read back from ``log_dir`` and
+count towards the next iteration. When ``steps_per_update`` new valid
 steps have arrived (and the costs exist), one PACT iteration (core.alignment_loop) runs on a
 worker thread on CUDA when present; the new weights are packed as a pact_policy checkpoint,
 stored, and announced with a ``service://`` URI (and written to ``model_dir`` when set). The
@@ -32,7 +35,10 @@ node never reads task success or reward (PolicyStep/EpisodeEvent carry none).
 """
 
 import functools
+import json
+from pathlib import Path
 import threading
+import time
 
 from pact_constraints.core.config import default_config_path, load_constraint_config
 from pact_constraints.core.robot_assets import PANDA_SRDF, read_description
@@ -51,12 +57,12 @@ from pact_trainer.core.model_store import ModelStore
 from pact_trainer.core.policy_io import atomic_write_bytes
 from pact_trainer.core.robot_costs import RobotCosts
 from pact_trainer.core.rollout_intake import RolloutIntake, StepRecord
-from pact_trainer.mcap_log import McapLog, recover_folder
+from pact_trainer.mcap_log import McapLog, read_messages, recover_folder
 from rcl_interfaces.msg import ParameterDescriptor
 import rclpy
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
-from rclpy.serialization import serialize_message
+from rclpy.serialization import deserialize_message, serialize_message
 from std_msgs.msg import String
 import torch
 
@@ -160,9 +166,12 @@ class TrainerNode(Node):
         for name, count in recover_folder(self.p['log_dir']).items():
             self.get_logger().warn(f'MCAP log {name} was cut off (crash?): finished it with '
                                    f'{count} messages')
+        self.step_topics = {}  # PolicyStep topic -> robot name
+        self.last_step_ns, self.drained_ns = 0, 0
         self.log = McapLog(f"{self.p['log_dir']}/rollouts_{self.get_clock().now().nanoseconds}"
                            '.mcap')
         self.lock = threading.Lock()
+        self._replay_logged_steps()
         self.worker = None
         self.announce_pub = self.create_publisher(ModelAnnouncement,
                                                   self.p['announcement_topic'], LATCHED)
@@ -258,6 +267,35 @@ class TrainerNode(Node):
 
     # --- intake -----------------------------------------------------------------------------
 
+    def _intake_file(self) -> Path:
+        return Path(self.p['state_dir']) / 'intake.json'
+
+    def _replay_logged_steps(self):
+        """Feed the intake with the steps logged after the last saved iteration's newest."""
+        for namespace in self.p['robot_namespaces']:
+            prefix = '/' + namespace.strip('/') if namespace.strip('/') else ''
+            topic = f"{prefix}/{self.p['policy_step_topic'].strip('/')}"
+            self.step_topics[topic] = namespace.strip('/') or 'root'
+        if not self._intake_file().is_file():  # a fresh run: older logs are not ours
+            self.drained_ns = time.time_ns()
+            self._save_intake_mark()
+            return
+        self.drained_ns = int(json.loads(self._intake_file().read_text())['drained_until_ns'])
+        replayed = 0
+        logged = read_messages(self.p['log_dir'], self.step_topics, self.drained_ns)
+        for topic, log_ns, data in logged:
+            self._ingest(deserialize_message(data, PolicyStep), self.step_topics[topic])
+            self.last_step_ns = max(self.last_step_ns, log_ns)
+            replayed += 1
+        if replayed:
+            self.get_logger().warn(f'{replayed} PolicySteps logged after the last saved '
+                                   f'iteration read back from {self.p["log_dir"]}')
+
+    def _save_intake_mark(self):
+        self._intake_file().parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(json.dumps({'drained_until_ns': self.drained_ns}).encode(),
+                           self._intake_file())
+
     def _subscribe(self, namespace: str):
         prefix = '/' + namespace.strip('/') if namespace.strip('/') else ''
         step_topic = f"{prefix}/{self.p['policy_step_topic'].strip('/')}"
@@ -275,13 +313,22 @@ class TrainerNode(Node):
                                  lambda m, r=robot: self._on_scene(m, r), LATCHED)
 
     @peer_input('episode_event')
-    def _log(self, message, topic: str, type_name: str):
+    def _log(self, message, topic: str, type_name: str) -> int:
+        """Write ``message`` to the MCAP log; return its log time (ns)."""
+        stamp_ns = time.time_ns()
         with self.lock:
-            self.log.write(topic, f'pact_msgs/msg/{type_name}', serialize_message(message))
+            self.log.write(topic, f'pact_msgs/msg/{type_name}', serialize_message(message),
+                           stamp_ns)
+        return stamp_ns
 
     @peer_input('policy_step')
     def _on_step(self, message: PolicyStep, topic: str, robot: str):
-        self._log(message, topic, 'PolicyStep')
+        stamp_ns = self._log(message, topic, 'PolicyStep')
+        with self.lock:
+            self.last_step_ns = max(self.last_step_ns, stamp_ns or 0)
+        self._ingest(message, robot)
+
+    def _ingest(self, message: PolicyStep, robot: str):
         record = StepRecord(robot, message.episode_id, message.model_version,
                             list(message.observation_names), list(message.observation),
                             list(message.action_names), message.action_horizon,
@@ -303,19 +350,22 @@ class TrainerNode(Node):
         with self.lock:
             if len(self.intake) < self.p['steps_per_update']:
                 return
+            drained_ns = self.last_step_ns
         batch = self.intake.drain(self._scene_context)
         if len(batch) == 0:
             return
         self.source.pending = batch
-        self.worker = threading.Thread(target=self._update, daemon=True)
+        self.worker = threading.Thread(target=self._update, args=(drained_ns,), daemon=True)
         self.worker.start()
 
-    def _update(self):
+    def _update(self, drained_ns: int = 0):
         try:
             record = self.aligner.step()
         except Exception as error:  # keep serving the last good model
             self.get_logger().error(f'PACT iteration failed: {error}')
             return
+        self.drained_ns = max(self.drained_ns, drained_ns)
+        self._save_intake_mark()  # after the aligner saved its state
         parent, self.version = self.version, self._version_name()
         self._publish_model(self.version, parent, record)
         self._publish_status(record)
@@ -332,7 +382,6 @@ class TrainerNode(Node):
         sha256 = self.store.add(version, archive)
         uri = f'service://{self.get_fully_qualified_name()}/get_model_chunk'
         if self.p['model_dir']:
-            from pathlib import Path
             path = Path(self.p['model_dir']).resolve() / f'{version}.pact'
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(archive, path)  # never a truncated archive, even on kill -9

@@ -17,7 +17,8 @@ from mcap_ros2.reader import read_ros2_messages
 from pact_constraints.core.robot_assets import PANDA_URDF, read_description
 from pact_constraints.core.scene import scene_from_dict
 from pact_constraints.scene_conversion import scene_to_msg
-from pact_msgs.msg import EpisodeEvent, ModelAnnouncement, Obstacle, PolicyStep
+from pact_msgs.msg import AlignmentStatus, EpisodeEvent, ModelAnnouncement, Obstacle
+from pact_msgs.msg import PolicyStep
 from pact_msgs.msg import Scene as SceneMsg
 from pact_msgs.srv import GetModelChunk
 from pact_policy.core.checkpoint import save_checkpoint
@@ -177,3 +178,47 @@ def test_messages_logged_a_second_before_a_kill_9_are_readable_after_the_restart
         wait(node, process, lambda: 'was cut off' in process.output(), 'the recovery')
     logged = [message.ros_msg.episode_id for message in read_ros2_messages(str(killed[0]))]
     assert logged == [f'kill-{index}' for index in range(100)]
+
+
+def good_step(index: int) -> PolicyStep:
+    start = list(HOME)
+    start[3] = -0.40 + 0.01 * index
+    second = list(start)
+    second[3] += 0.01
+    return PolicyStep(episode_id='k2-0', step_index=index, model_version='toy',
+                      observation_names=OBSERVATIONS, observation=start, action_horizon=2,
+                      action_dim=8, action_names=ACTIONS, action_chunk=start + second,
+                      action_dt=0.1, scene_version=2)
+
+
+def test_steps_of_an_iteration_interrupted_by_kill_9_count_after_the_restart(
+        node, tmp_path, folder):
+    (tmp_path / 'base.pact').write_bytes((folder / 'base.pact').read_bytes())
+    statuses = []
+    node.create_subscription(AlignmentStatus, '/trainer_node/alignment_status',
+                             statuses.append, RELIABLE)
+    description = node.create_publisher(String, '/robot_description', LATCHED)
+    scene = node.create_publisher(SceneMsg, '/k2/scene', LATCHED)
+    description.publish(String(data=read_description(PANDA_URDF)))
+    scene.publish(scene_to_msg(scene_from_dict({'version': 2, 'obstacles': [
+        {'name': 'wall', 'type': 'box', 'size': [0.05, 1.0, 1.5],
+         'pose': {'position': [1.5, 0.0, 0.75]}}]})))
+    steps = node.create_publisher(PolicyStep, '/k2/policy_node/policy_step', RELIABLE)
+    arguments = trainer_arguments(tmp_path, 'k2') + ['-p', 'scene_topic:=scene']
+    first = STEPS_PER_UPDATE - 6
+    with NodeProcess(arguments, name='trainer_interrupted') as process:
+        wait(node, process, lambda: 'constraint costs' in process.output(), 'the costs')
+        for index in range(first):
+            steps.publish(good_step(index))
+        wait_until(lambda: False, 1.5, spin(node))  # logged and flushed, no iteration yet
+        os.killpg(process.process.pid, signal.SIGKILL)
+        process.process.wait()
+    with NodeProcess(arguments, name='trainer_resumed') as process:
+        wait(node, process, lambda: f'{first} PolicySteps logged after the last saved '
+             'iteration read back' in process.output(), 'the replay')
+        wait(node, process, lambda: 'constraint costs' in process.output(), 'the costs')
+        for index in range(first, STEPS_PER_UPDATE):
+            steps.publish(good_step(index))
+        wait(node, process, lambda: statuses, 'an iteration on the old and the new steps')
+    # all 16 chunks (10 from before the kill), n_action_steps = 2 rows executed per chunk
+    assert statuses[0].env_steps == STEPS_PER_UPDATE * 2
