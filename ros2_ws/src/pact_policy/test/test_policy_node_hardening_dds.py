@@ -27,7 +27,7 @@ from policy_fixtures import LATCHED, PANDA_ACTION_NAMES, PANDA_HOME, panda_urdf
 from policy_fixtures import record_policy_outputs, tiny_panda_policy
 import pytest
 import rclpy
-from rclpy.qos import QoSProfile
+from rclpy.qos import qos_profile_sensor_data, QoSProfile
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Bool, String
 
@@ -197,15 +197,18 @@ def test_nan_joint_position_holds_the_last_finite_command(peer):
     peer.wait(lambda: peer.status().state == PolicyStatus.STATE_ACTIVE, 'ACTIVE again')
 
 
-def test_estop_from_a_default_qos_publisher_latches(peer):
+@pytest.mark.parametrize('qos', [QoSProfile(depth=10), qos_profile_sensor_data],
+                         ids=['reliable_volatile', 'best_effort'])
+def test_estop_from_a_default_or_best_effort_publisher_latches(peer, qos):
     """`ros2 topic pub` publishes reliable + volatile; the latched subscription alone missed it."""
-    publisher = peer.node.create_publisher(Bool, '/policy_node/estop', QoSProfile(depth=10))
+    publisher = peer.node.create_publisher(Bool, '/policy_node/estop', qos)
     peer.wait(lambda: publisher.get_subscription_count() > 0, 'a matching e-stop subscription')
     publisher.publish(Bool(data=True))
     peer.wait(lambda: peer.status().state == PolicyStatus.STATE_ESTOP, 'ESTOP state')
     assert peer.status().estop_latched
-    publisher.publish(Bool(data=False))  # release the input, then reset
-    peer.spin_for(0.3)
+    for _ in range(3):  # release the input (best effort: more than once), then reset
+        publisher.publish(Bool(data=False))
+        peer.spin_for(0.1)
     reply = peer.call(ResetEStop, '/policy_node/reset_estop',
                       ResetEStop.Request(operator_note='test'))
     assert reply.success, reply.message
