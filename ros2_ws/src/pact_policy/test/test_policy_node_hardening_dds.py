@@ -203,8 +203,11 @@ def test_estop_from_a_default_or_best_effort_publisher_latches(peer, qos):
     """`ros2 topic pub` publishes reliable + volatile; the latched subscription alone missed it."""
     publisher = peer.node.create_publisher(Bool, '/policy_node/estop', qos)
     peer.wait(lambda: publisher.get_subscription_count() > 0, 'a matching e-stop subscription')
-    publisher.publish(Bool(data=True))
-    peer.wait(lambda: peer.status().state == PolicyStatus.STATE_ESTOP, 'ESTOP state')
+
+    def asserted() -> bool:  # published until seen, as a sensor-style publisher repeats it
+        publisher.publish(Bool(data=True))  # (best effort may drop it before both sides match)
+        return peer.status().state == PolicyStatus.STATE_ESTOP
+    peer.wait(asserted, 'ESTOP state')
     assert peer.status().estop_latched
     for _ in range(3):  # release the input (best effort: more than once), then reset
         publisher.publish(Bool(data=False))
