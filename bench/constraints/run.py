@@ -155,6 +155,56 @@ def bench_torch(robot, scene, config, quick, device='auto'):
     return rows
 
 
+def far_scene(count: int) -> dict:
+    """Return SCENE plus ``count`` 5 cm boxes on a grid 3-6 m in front of the robot."""
+    far = [{'name': f'far{i}', 'type': 'box', 'size': [0.05, 0.05, 0.05],
+            'pose': {'position': [3.0 + 0.1 * (i % 30), -1.5 + 0.1 * (i // 30), 0.5]}}
+           for i in range(count)]
+    return dict(SCENE, obstacles=SCENE['obstacles'] + far)
+
+
+def bench_far_obstacles(robot, config, poses, count, repeats, output):
+    """Time the node core loop with SCENE and with SCENE + ``count`` far boxes, alternately."""
+    from pact_constraints.core.constraints import ConstraintEvaluator
+    from pact_constraints.core.monitor import ConstraintMonitor
+    from pact_constraints.core.scene import scene_from_dict
+    names, rows = robot.joint_names, []
+    for mode in ('capsule', 'convex'):
+        mode_config = config.with_geometry_mode(mode)
+        rates = {}
+        for _ in range(repeats):  # alternate, so both see the same machine load
+            for obstacles in (0, count):
+                scene = scene_from_dict(far_scene(obstacles))
+                monitor = ConstraintMonitor(mode_config, scene=scene)
+                monitor.robot = robot
+                monitor.evaluator = ConstraintEvaluator(robot, scene, mode_config)
+
+                def cycle(positions, monitor=monitor):
+                    now = time.monotonic()
+                    monitor.add_joint_state(names, positions, [0.0] * len(names), now, now)
+                    return monitor.evaluate(now)
+                rates.setdefault(obstacles, []).append(rate(cycle, poses, 1))
+        near, far = (float(np.median(rates[k])) for k in (0, count))
+        rows.append((mode, near, far))
+        print(f'{mode:8s} 8 obstacles {near:6.0f}/s, {8 + count} obstacles {far:6.0f}/s',
+              flush=True)
+    lines = ['# Constraint node loop with many far obstacles', '',
+             f'Command: `python bench/constraints/run.py --far-obstacles {count}` '
+             f'({datetime.date.today().isoformat()}).', '',
+             f'Machine: {machine_description()}.', '',
+             f'Panda, all six constraints, one core; the scene of RESULTS.md (8 obstacles) alone '
+             f'and with {count} more 5 cm boxes 3-6 m away, timed alternately '
+             f'({repeats} rounds, median).', '',
+             '| geometry | evaluations/s, 8 obstacles | evaluations/s, '
+             f'{8 + count} obstacles | ratio |', '|---|---:|---:|---:|']
+    lines += [f'| {mode} | {near:,.0f} | {far:,.0f} | {far / near:.2f} |'
+              for mode, near, far in rows]
+    lines += ['', 'Far obstacles are culled against one sphere around the moving robot before',
+              'any per-pair bound (pact_constraints core/distance.py).']
+    pathlib.Path(output).write_text('\n'.join(lines) + '\n', encoding='utf-8')
+    print(f'wrote {output}')
+
+
 def write_results(path, machine, node_rows, torch_rows, command):
     """Write the markdown table."""
     lines = [
@@ -186,6 +236,9 @@ def main():
     parser.add_argument('--device', default='auto',
                         help="torch costs on 'auto' (the CPU, and CUDA when present), 'cpu', "
                         "'cuda' or 'cuda:N'")
+    parser.add_argument('--far-obstacles', type=int, default=0, metavar='N',
+                        help='only time the node loop with N far obstacles added '
+                             '(writes FAR_OBSTACLES.md)')
     args = parser.parse_args()
     core = pin_to_one_core()
     from pact_constraints.core.config import load_constraint_config
@@ -199,6 +252,10 @@ def main():
     poses = configurations(robot, 200, rng)
     machine = machine_description()
     print(f'one core (#{core}); {machine}', flush=True)
+    if args.far_obstacles:
+        bench_far_obstacles(robot, config, poses, args.far_obstacles, 5,
+                            HERE / 'FAR_OBSTACLES.md')
+        return
     node_rows = bench_node_core(robot, scene, config, poses, 2 if args.quick else 10)
     torch_rows = bench_torch(robot, scene, config, args.quick, args.device)
     if not args.quick:

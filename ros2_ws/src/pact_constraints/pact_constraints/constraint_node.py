@@ -10,25 +10,31 @@ state's stamp) and ``~/markers`` (visualization_msgs/MarkerArray at <= 10 Hz).
 Parameters: ``rate`` (Hz), ``config_file`` (constraint YAML, '' = bundled default),
 ``active_constraints``, ``geometry_mode`` (exact | convex | capsule, '' = config),
 ``margins.<constraint>`` (< 0 = config), ``stale_timeout`` (s), ``robot_description_semantic``
-(SRDF XML or a path/URI to it), ``scene_file`` (scene YAML), ``scene_topic``, ``marker_rate``.
-All logic lives in ``core.monitor``; this module converts messages and schedules.
+(SRDF XML or a path/URI to it), ``scene_file`` (scene YAML), ``scene_topic``, ``marker_rate``,
+``mesh_dirs`` (folders a scene message's mesh URI may point into besides package:// URIs),
+``max_obstacles`` and ``max_joint_names`` (bounds on what one peer can make the node hold).
+All logic lives in ``core.monitor``; this module converts messages and schedules. Every
+subscription callback logs and drops a message it cannot use; the last good state stays.
 """
 
+import functools
 import pathlib
 import time
+import xml.etree.ElementTree as ElementTree
 
 from pact_constraints.core.config import (CONSTRAINT_NAMES, ConstraintConfigError,
                                           default_config_path, load_constraint_config)
 from pact_constraints.core.marker_plan import (MarkerTracker, plan_markers, plan_scene_markers,
                                                plan_status_text)
 from pact_constraints.core.monitor import (config_with_overrides, ConstraintMonitor,
+                                           DEFAULT_MAX_JOINT_NAMES, JointStateError,
                                            MonitorResult, STATUS_UNKNOWN)
 from pact_constraints.core.robot_assets import read_description, RobotAssetError
 from pact_constraints.core.robot_model import RobotModelError
 from pact_constraints.core.scene import load_scene_yaml, SceneError
 from pact_constraints.markers import marker_array
 from pact_constraints.process_lifetime import exit_with_parent
-from pact_constraints.scene_conversion import scene_from_msg
+from pact_constraints.scene_conversion import DEFAULT_MAX_OBSTACLES, scene_from_msg
 from pact_msgs.msg import ConstraintState, Scene as SceneMsg
 from rcl_interfaces.msg import ParameterDescriptor
 import rclpy
@@ -47,14 +53,49 @@ MAX_MARKER_RATE = 10.0
 
 
 def read_srdf_parameter(value: str) -> str:
-    """Return SRDF XML from a parameter holding XML, a path or a package:// URI ('' = none)."""
+    """
+    Return SRDF XML from a parameter holding XML, a path or a package:// URI ('' = none).
+
+    Raises RobotModelError naming the parameter when the text is not an SRDF (not XML, not a
+    ``<robot>`` root, or a URDF with links), so the node refuses to start instead of waiting
+    for a robot description it could never combine with it.
+    """
     value = value.strip()
-    if not value or value.startswith('<'):
+    if not value:
         return value
+    text = value
+    if not value.startswith('<'):
+        try:
+            text = read_description(value)
+        except (RobotAssetError, OSError, UnicodeDecodeError) as error:
+            raise RobotModelError(f'robot_description_semantic: {error}') from error
     try:
-        return read_description(value)
-    except (RobotAssetError, OSError) as error:
-        raise RobotModelError(f'robot_description_semantic: {error}') from error
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as error:
+        raise RobotModelError(f'robot_description_semantic {value[:80]!r} is not an SRDF: not '
+                              f'XML ({error})') from error
+    problem = (f'its root is <{root.tag}>, not <robot>' if root.tag != 'robot' else
+               'it has <link> elements (a URDF?)' if root.find('link') is not None else '')
+    if problem:
+        raise RobotModelError(f'robot_description_semantic {value[:80]!r} is not an SRDF: '
+                              f'{problem}')
+    return text
+
+
+def peer_input(topic: str):
+    """Wrap a subscription callback: any error is logged naming the topic, the message dropped."""
+    def decorate(callback):
+        @functools.wraps(callback)
+        def guarded(self, message):
+            try:
+                return callback(self, message)
+            except Exception as error:  # noqa: B902 — peer input must never kill the node
+                self.get_logger().error(f'{topic}: message rejected, keeping the last good '
+                                        f'state: {type(error).__name__}: {error}',
+                                        throttle_duration_sec=1.0)
+                return None
+        return guarded
+    return decorate
 
 
 class ConstraintNode(Node):
@@ -74,9 +115,12 @@ class ConstraintNode(Node):
         srdf = read_srdf_parameter(get('robot_description_semantic').value)
         scene_file = get('scene_file').value
         scene = load_scene_yaml(scene_file) if scene_file else None
+        self.mesh_dirs = [folder for folder in get('mesh_dirs').value if folder]
+        self.max_obstacles = get('max_obstacles').value
         self.monitor = ConstraintMonitor(
             config, srdf, scene, get('stale_timeout').value,
-            scene_dir=pathlib.Path(scene_file).parent if scene_file else None)
+            scene_dir=pathlib.Path(scene_file).parent if scene_file else None,
+            max_joint_names=get('max_joint_names').value)
         self.markers = MarkerTracker()
         self.marker_period = 1.0 / min(MAX_MARKER_RATE, max(get('marker_rate').value, 1e-3))
         self._last_marker_time = -1e9
@@ -108,8 +152,16 @@ class ConstraintNode(Node):
         self.declare_parameter('scene_file', '', describe('scene YAML loaded at start'))
         self.declare_parameter('scene_topic', 'scene', describe('pact_msgs/Scene topic'))
         self.declare_parameter('marker_rate', 10.0, describe('marker rate (Hz, at most 10)'))
+        self.declare_parameter('mesh_dirs', [''], describe(
+            'folders a scene message may name mesh files in (besides package:// URIs); '
+            "[''] = none"))
+        self.declare_parameter('max_obstacles', DEFAULT_MAX_OBSTACLES, describe(
+            'most obstacles + objects accepted in one scene message'))
+        self.declare_parameter('max_joint_names', DEFAULT_MAX_JOINT_NAMES, describe(
+            'most distinct joint names remembered from /joint_states'))
 
     # ----------------------------------------------------------------- callbacks
+    @peer_input('robot_description')
     def _on_description(self, msg: String):
         try:
             robot = self.monitor.set_robot_description(msg.data)
@@ -120,19 +172,24 @@ class ConstraintNode(Node):
         self.markers_reset()
         self.get_logger().info(f'robot model {robot.robot_id}: joints {robot.joint_names}')
 
+    @peer_input('scene')
     def _on_scene(self, msg: SceneMsg):
         try:
-            self.monitor.set_scene(scene_from_msg(msg))
+            self.monitor.set_scene(scene_from_msg(msg, self.mesh_dirs, self.max_obstacles))
         except (SceneError, RobotModelError) as error:
             self.get_logger().error(f'rejected scene, keeping the last good one: {error}')
             return
         self.markers_reset()
         self.get_logger().info(f'scene version {msg.version}: {len(msg.obstacles)} obstacles')
 
+    @peer_input('joint_states')
     def _on_joint_state(self, msg: JointState):
         stamp = msg.header.stamp.sec + 1e-9 * msg.header.stamp.nanosec
-        self.monitor.add_joint_state(msg.name, msg.position, msg.velocity, stamp,
-                                     time.monotonic())
+        try:
+            self.monitor.add_joint_state(msg.name, msg.position, msg.velocity, stamp,
+                                         time.monotonic())
+        except JointStateError as error:
+            self.get_logger().error(str(error), throttle_duration_sec=2.0)
 
     def markers_reset(self):
         """Delete every marker shown (the model or scene changed, ids may mean other things)."""

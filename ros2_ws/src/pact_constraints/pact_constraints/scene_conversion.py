@@ -5,9 +5,16 @@ Convert ``pact_msgs/Scene`` messages to and from the core ``Scene`` (node layer)
 
 Messages are turned into the scene-YAML dictionary and validated by ``scene_from_dict``, so a
 malformed message raises ``SceneError`` with the same wording as a malformed YAML file.
+
+A scene message comes from any peer on the graph, so it is held to more than a scene file: at
+most ``max_obstacles`` obstacles and objects, and mesh URIs either ``package://<pkg>/<file>``
+(resolved inside the package) or an absolute path / ``file://`` URI under one of the folders
+in ``mesh_dirs`` (none by default).
 """
 
 import math
+import pathlib
+import urllib.parse
 
 from geometry_msgs.msg import Point, Pose as PoseMsg
 from pact_constraints.core.scene import Scene, scene_from_dict, SceneError
@@ -42,7 +49,26 @@ def _primitive_dict(primitive: SolidPrimitive, where: str) -> dict:
             'length': dims[SolidPrimitive.CYLINDER_HEIGHT]}
 
 
-def _obstacle_dict(msg: ObstacleMsg, where: str) -> dict:
+DEFAULT_MAX_OBSTACLES = 256
+
+
+def check_mesh_uri(uri: str, mesh_dirs, where: str):
+    """Raise SceneError unless a peer's mesh URI is package:// or a file under ``mesh_dirs``."""
+    if uri.startswith('package://'):
+        rest = uri[len('package://'):]
+        if '..' in pathlib.PurePosixPath(rest).parts:
+            raise SceneError(f'{where}.mesh_uri: {uri!r} climbs out of its package ("..")')
+        return
+    path = pathlib.Path(urllib.parse.unquote(uri[len('file://'):]) if uri.startswith('file://')
+                        else uri)
+    resolved = path.resolve() if path.is_absolute() else None
+    if resolved is None or not any(resolved.is_relative_to(pathlib.Path(folder).resolve())
+                                   for folder in mesh_dirs if str(folder)):
+        raise SceneError(f'{where}.mesh_uri: {uri!r} refused: a scene message may name meshes '
+                         'by package:// URI or under the configured mesh_dirs only')
+
+
+def _obstacle_dict(msg: ObstacleMsg, where: str, mesh_dirs=()) -> dict:
     entry = {'name': msg.name}
     if msg.shape == ObstacleMsg.SHAPE_PRIMITIVE:
         entry.update(_primitive_dict(msg.primitive, where))
@@ -58,6 +84,7 @@ def _obstacle_dict(msg: ObstacleMsg, where: str) -> dict:
                 'offset': -d / norm}
     elif msg.shape == ObstacleMsg.SHAPE_MESH:
         scale = [msg.mesh_scale.x, msg.mesh_scale.y, msg.mesh_scale.z]
+        check_mesh_uri(msg.mesh_uri, mesh_dirs, where)
         entry.update({'type': 'mesh', 'uri': msg.mesh_uri,
                       'scale': scale if any(scale) else [1.0, 1.0, 1.0]})
     else:
@@ -77,12 +104,23 @@ def _object_dict(msg: TrackedObjectMsg, where: str) -> dict:
     return entry
 
 
-def scene_from_msg(msg: SceneMsg) -> Scene:
-    """Return the core Scene of a ``pact_msgs/Scene``; raise ``SceneError`` when malformed."""
+def scene_from_msg(msg: SceneMsg, mesh_dirs=(),
+                   max_obstacles: int = DEFAULT_MAX_OBSTACLES) -> Scene:
+    """
+    Return the core Scene of a ``pact_msgs/Scene``; raise ``SceneError`` when malformed.
+
+    ``mesh_dirs``: folders a mesh URI other than package:// may point into; ``max_obstacles``:
+    the most obstacles + objects accepted (the work per evaluation grows with their number).
+    """
+    count = len(msg.obstacles) + len(msg.objects)
+    if count > max_obstacles:
+        raise SceneError(f'scene: {len(msg.obstacles)} obstacles + {len(msg.objects)} objects '
+                         f'exceed the limit of {max_obstacles} (parameter max_obstacles)')
     data = {
         'frame': msg.header.frame_id or 'world',
         'version': int(msg.version),
-        'obstacles': [_obstacle_dict(item, f'scene.obstacles[{index}] ({item.name})')
+        'obstacles': [_obstacle_dict(item, f'scene.obstacles[{index}] ({item.name})',
+                                     mesh_dirs)
                       for index, item in enumerate(msg.obstacles)],
         'objects': [_object_dict(item, f'scene.objects[{index}] ({item.name})')
                     for index, item in enumerate(msg.objects)],

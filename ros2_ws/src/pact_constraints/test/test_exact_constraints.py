@@ -341,3 +341,36 @@ def test_broad_phase_keeps_the_exact_minimum_and_every_costly_pair(panda, mode):
             assert bounds[pair.robot_body, pair.other_body] <= max(pair.distance, 0) + 1e-9
         selfs = sorted(p.distance for p in query.self_distances(np.inf))
         assert query.self_distances(0.0)[0].distance == pytest.approx(selfs[0], abs=1e-12)
+
+
+@pytest.mark.parametrize('mode', ['convex', 'capsule'])
+def test_far_obstacles_are_culled_before_pair_bounds_and_the_minimum_stays_exact(panda, mode):
+    rng = np.random.default_rng(5)
+    near = [{'name': 'shelf', 'type': 'box', 'size': [0.3, 0.6, 0.02],
+             'pose': {'position': [0.45, 0.0, 0.45]}},
+            {'name': 'post', 'type': 'cylinder', 'radius': 0.03, 'length': 0.6,
+             'pose': {'position': [0.3, 0.35, 0.3]}},
+            {'name': 'floor', 'type': 'half_space', 'normal': [0, 0, 1], 'offset': -0.01}]
+    far = [{'name': f'far{i}', 'type': 'box', 'size': [0.05, 0.05, 0.05],
+            'pose': {'position': [3.0 + 0.1 * (i % 30), -1.5 + 0.1 * (i // 30), 0.5]}}
+           for i in range(1000)]
+    bodies = scene_bodies(scene_from_dict({'obstacles': near + far}))
+    query = DistanceQuery(panda, mode, bodies)
+    reference = DistanceQuery(panda, mode, bodies[:3])  # the same robot, near obstacles only
+    for _ in range(10):
+        positions = rng.uniform(panda.lower, panda.upper)
+        query.place(positions)
+        reference.place(positions)
+        pairs = query.scene_distances(0.05)
+        assert query.examined_columns <= 3  # the 1000 boxes 2.2+ m away: no pair bounds
+        expected = reference.scene_distances(0.05)
+        assert pairs[0].distance == pytest.approx(expected[0].distance, abs=1e-12)
+        assert sorted((p.robot_link, p.other_name) for p in pairs if p.distance < 0.05) == \
+            sorted((p.robot_link, p.other_name) for p in expected if p.distance < 0.05)
+    # Nothing within the cutoff: the nearest obstacle still gives the exact minimum.
+    lonely = DistanceQuery(panda, mode, bodies[3:])
+    lonely.place(np.clip(np.zeros(len(panda.lower)), panda.lower, panda.upper))
+    everything = lonely.scene_distances(np.inf)
+    assert lonely.scene_distances(0.05)[0].distance == pytest.approx(
+        min(p.distance for p in everything), abs=1e-12)
+    assert lonely.examined_columns < 1000

@@ -24,6 +24,7 @@ class HotSwapMixin:
     """Announcement handling, verification, staging, activation and rollback."""
 
     def _on_announcement(self, message: ModelAnnouncement):
+        """Queue the newest announcement for the loader thread (kept for configure if needed)."""
         announcement = Announcement(message.version, message.parent_version,
                                     message.architecture_id, message.size_bytes,
                                     message.sha256, message.uri)
@@ -42,15 +43,33 @@ class HotSwapMixin:
             announcement = self._fetch_queue.get()
             if announcement is None:  # stop_workers
                 return
-            if self.slots.active is None or announcement.version == self.slots.versions()[0]:
+            if self.slots.active is None:
+                self.deferred_announcement = announcement
+                self.get_logger().warn(f'model {announcement.version!r} announced before the '
+                                       'node was configured: kept, fetched on configure')
+                continue
+            if announcement.version == self.slots.versions()[0]:
                 continue
             self.slots.set_pending(announcement.version)
             try:
                 self._receive(announcement)
             except TransferError as error:
                 self.get_logger().error(f'model rejected, keeping the running model: {error}')
+            except Exception as error:  # noqa: B902 — a hostile archive must not end the loader
+                self.get_logger().error(f'model rejected, keeping the running model: '
+                                        f'{type(error).__name__}: {error}')
             finally:
                 self.slots.set_pending('')
+
+    def _requeue_deferred_announcement(self):
+        """After configure: hand an announcement kept while unconfigured to the loader."""
+        announcement, self.deferred_announcement = self.deferred_announcement, None
+        if announcement is None:
+            return
+        try:
+            self._fetch_queue.put_nowait(announcement)
+        except queue.Full:
+            pass  # a newer announcement is already queued
 
     def _receive(self, announcement: Announcement):
         check_announcement(announcement, self.architecture_id, self.params.max_model_bytes)

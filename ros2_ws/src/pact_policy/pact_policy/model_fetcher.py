@@ -19,8 +19,9 @@ class ModelFetcher:
     """
 
     def __init__(self, node, call_timeout_s: float = 5.0, chunk_bytes: int = 4 * 1024 * 1024,
-                 requests_in_flight: int = 2):
+                 requests_in_flight: int = 2, model_dirs=()):
         self.node = node
+        self.model_dirs = list(model_dirs)  # the only folders file:// URIs may point into
         self.requests_in_flight = requests_in_flight
         self.call_timeout_s = call_timeout_s
         self.chunk_bytes = chunk_bytes
@@ -29,7 +30,7 @@ class ModelFetcher:
     def fetch(self, announcement: Announcement) -> bytes:
         """Return the verified archive bytes or raise TransferError."""
         if announcement.uri.startswith('file://'):
-            return read_file_uri(announcement)
+            return read_file_uri(announcement, self.model_dirs)
         name = service_name(announcement.uri)
         client = self._clients.get(name)
         if client is None:

@@ -20,6 +20,8 @@ parameters and schedules work.
 """
 
 import collections
+import functools
+import math
 import queue
 import threading
 import time
@@ -54,10 +56,35 @@ from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
+# Matches every publisher QoS (best effort + volatile is compatible with any offer), so an
+# e-stop from `ros2 topic pub` (reliable, volatile) or a sensor-QoS publisher is never dropped.
+ANY_PUBLISHER = QoSProfile(depth=10, reliability=ReliabilityPolicy.BEST_EFFORT,
+                           durability=DurabilityPolicy.VOLATILE)
 COMMANDS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 # pact_sim keeps its last episode events for late joiners: a node started mid-episode learns it
 EPISODE_EVENTS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE,
                             durability=DurabilityPolicy.TRANSIENT_LOCAL)
+MAX_JOINT_NAMES = 1000  # distinct joint names remembered from /joint_states
+
+
+def peer_input(topic: str):
+    """
+    Wrap a subscription callback so that no message, however malformed, ends the process.
+
+    Parsers raise errors naming the field; anything else that escapes is logged with the topic
+    and the message is dropped, leaving the node's last good state in place.
+    """
+    def decorate(callback):
+        @functools.wraps(callback)
+        def guarded(self, message, *args):
+            try:
+                return callback(self, message, *args)
+            except Exception as error:  # noqa: B902 — peer input must never kill the node
+                self.get_logger().error(f'{topic}: message rejected: '
+                                        f'{type(error).__name__}: {error}')
+                return None
+        return guarded
+    return decorate
 
 
 class TickInput(NamedTuple):
@@ -83,6 +110,10 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
         self.positions, self.velocities, self.scene_poses = {}, {}, {}
         self.scene_version = 0
         self.robot = None
+        self.applied_description = None   # URDF text the limits come from
+        self.received_description = None  # latest URDF text received (maybe refused)
+        self.deferred_announcement = None  # announcement received before configure
+        self.last_hold_row = None          # last finite row commanded or held
         self.limits = None
         self.builder = None
         self.history = None
@@ -97,7 +128,8 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
         self._busy = threading.Event()
         self._inference_lock = threading.Lock()  # held while a chunk is being produced
         self._fetch_queue = queue.Queue(maxsize=1)
-        self.fetcher = ModelFetcher(self, self.params.transfer_timeout_s)
+        self.fetcher = ModelFetcher(self, self.params.transfer_timeout_s,
+                                    model_dirs=self.params.model_dirs)
         self._create_interfaces()
         self._workers = [threading.Thread(target=self._inference_loop, daemon=True,
                                           name='inference'),
@@ -117,6 +149,7 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
                                  LATCHED)
         self.create_subscription(Scene, p.scene_topic, self._on_scene, LATCHED)
         self.create_subscription(Bool, '~/estop', self._on_estop, LATCHED)
+        self.create_subscription(Bool, '~/estop', self._on_estop, ANY_PUBLISHER)
         self.create_subscription(ModelAnnouncement, p.model_announcement_topic,
                                  self._on_announcement, LATCHED)
         self._create_camera_subscription()
@@ -167,6 +200,7 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
                                     f'joint names, have {self.action_names}')
             return TransitionCallbackReturn.FAILURE
         self.slots = ModelSlots(loaded)
+        self._apply_received_description()
         if self.params.output_mode == 'forward' and self._stream_timer is None:
             self._stream_timer = self.create_timer(self.config.action_dt, self._stream_row)
         self.history = ObservationHistory(self.config.n_obs_steps)
@@ -175,6 +209,7 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
         self._set_state(PolicyStatus.STATE_INACTIVE, '')
         self.get_logger().info(f'configured with model {loaded.version!r} '
                                f'({self.architecture_id})')
+        self._requeue_deferred_announcement()
         return TransitionCallbackReturn.SUCCESS
 
     def on_activate(self, state):
@@ -210,23 +245,55 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
 
     # --- inputs ---------------------------------------------------------------------------------
 
+    @peer_input('joint_states')
     def _on_joint_states(self, message: JointState):
         with self._lock:
             for index, name in enumerate(message.name):
+                if (name not in self.positions and len(self.positions) >= MAX_JOINT_NAMES
+                        and name not in getattr(self, 'action_names', ())):
+                    continue  # any peer may publish joint states: memory stays bounded
                 if index < len(message.position):
                     self.positions[name] = message.position[index]
                 if index < len(message.velocity):
                     self.velocities[name] = message.velocity[index]
             self.watchdog.feed('joint_states', time.monotonic())
 
+    @peer_input('robot_description')
     def _on_description(self, message: String):
+        """
+        Use a new URDF, except while ACTIVE: then a changed one is refused until reconfigured.
+
+        Any peer can publish ``/robot_description``; letting a new one widen the limits of a
+        commanding node would let that peer move the arm further. The refused text is kept and
+        applied by the next configure transition (cleanup, configure).
+        """
+        text = message.data
+        self.received_description = text
+        if text == self.applied_description:
+            return
+        if self.active and self.applied_description is not None:
+            self.get_logger().error(
+                'robot description changed while ACTIVE: refused, the command limits stay '
+                'those of the description in use; deactivate, cleanup and configure to '
+                'apply it')
+            return
+        self._apply_description(text)
+
+    def _apply_received_description(self):
+        """Configure: apply the latest description received (also one refused while ACTIVE)."""
+        if self.received_description is not None and (
+                self.received_description != self.applied_description):
+            self._apply_description(self.received_description)
+
+    def _apply_description(self, text: str):
         try:
-            robot = URDFModel(message.data)
+            robot = URDFModel(text)
         except URDFError as error:
-            self.get_logger().error(f'robot description rejected: {error}')
+            self.get_logger().error(f'robot description rejected, keeping the last good one: '
+                                    f'{error}')
             return
         with self._lock:
-            self.robot, self.builder = robot, None
+            self.robot, self.builder, self.applied_description = robot, None, text
         self._update_limits()
 
     def _update_limits(self):
@@ -245,6 +312,7 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
                 return
         self.get_logger().info(f'command limits from the robot description for {names}')
 
+    @peer_input('scene')
     def _on_scene(self, message: Scene):
         poses = {}
         for entry in list(message.obstacles) + list(message.objects):
@@ -254,7 +322,11 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
         with self._lock:
             self.scene_poses, self.scene_version = poses, message.version
 
+    @peer_input('estop')
     def _on_estop(self, message: Bool):
+        """Latch the e-stop on ``true``; subscribed twice (latched and any-QoS), idempotent."""
+        if message.data and self.estop.latched:
+            return
         with self._lock:
             self.estop.update_input(message.data, 'e-stop topic asserted')
         if message.data:
@@ -402,6 +474,7 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
             if not self.active or self.estop.latched:
                 return  # the world changed while we were thinking: never send stale intent
             self._publish_rows(command.rows)
+            self.last_hold_row = [float(v) for v in command.rows[-1]]
             self._set_state(PolicyStatus.STATE_ACTIVE, '')
         self._publish_step(loaded.version, tick, chunk, command.rows, latency)
 
@@ -433,12 +506,22 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
                 self.command_pub.publish(Float64MultiArray(data=self._forward_rows.popleft()))
 
     def _publish_hold(self):
+        """
+        Hold the measured position, or the last finite row when a measurement is not finite.
+
+        A hold never carries NaN or inf: with a non-finite (or missing) joint position the node
+        repeats the last finite command or hold it sent, and sends nothing when it has none.
+        """
         with self._lock:
             names = getattr(self, 'action_names', [])
-            if not names or any(name not in self.positions for name in names):
+            if not names:
                 return
-            measured = [[self.positions[name] for name in names]]
-            self._publish_rows(measured, hold=True)
+            measured = [self.positions.get(name, math.nan) for name in names]
+            if all(math.isfinite(value) for value in measured):
+                self.last_hold_row = [float(value) for value in measured]
+            if self.last_hold_row is None:
+                return
+            self._publish_rows([self.last_hold_row], hold=True)
 
     def _follow_episodes(self) -> EpisodeSteps:
         """Return the PolicyStep episode bookkeeping, fed by the episode events (if any)."""

@@ -37,6 +37,7 @@ class PolicyParameters:
     status_rate_hz: float
     transfer_timeout_s: float
     max_model_bytes: int
+    model_dirs: list
     autostart: bool
     autostart_activate: bool
     auto_activate: bool
@@ -83,6 +84,8 @@ PARAMETERS = {
     'status_rate_hz': (2.0, _DOUBLE, 'PolicyStatus publication rate (Hz)'),
     'transfer_timeout_s': (5.0, _DOUBLE, 'timeout of one GetModelChunk call (s)'),
     'max_model_bytes': (512 * 1024 * 1024, _INT, 'largest model archive accepted (bytes)'),
+    'model_dirs': ([''], _STRINGS, 'folders that announced file:// archives may be read '
+                   "from (relative: to the working directory); [''] = none, service:// only"),
     'autostart': (True, _BOOL, 'configure at start-up (the node then waits INACTIVE)'),
     'autostart_activate': (False, _BOOL, 'also activate at start-up (simulation only)'),
 }
@@ -102,6 +105,7 @@ def declare_policy_parameters(node) -> PolicyParameters:
                     '(default: true only when use_sim_time is true)'))
     values['auto_activate'] = node.get_parameter('auto_activate').value
     values['joint_names'] = [name for name in values['joint_names'] if name]
+    values['model_dirs'] = [folder for folder in values['model_dirs'] if folder]
     if values['device'] == 'auto':
         values['device'] = 'cuda' if torch.cuda.is_available() else 'cpu'
     if values['output_mode'] not in ('trajectory', 'forward'):

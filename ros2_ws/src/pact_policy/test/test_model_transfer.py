@@ -66,10 +66,33 @@ def test_chunk_assembly_round_trip_and_failures(archive):
 def test_file_uri(tmp_path, archive):
     path = tmp_path / 'm.pact'
     path.write_bytes(archive)
-    assert read_file_uri(announce(archive, uri=f'file://{path}')) == archive
+    assert read_file_uri(announce(archive, uri=f'file://{path}'), [tmp_path]) == archive
     path.write_bytes(archive[:-1] + b'x')
     with pytest.raises(TransferError, match='sha256'):
-        read_file_uri(announce(archive, uri=f'file://{path}'))
+        read_file_uri(announce(archive, uri=f'file://{path}'), [tmp_path])
+
+
+def test_file_uri_outside_the_model_dirs_is_refused_without_a_word_about_the_file(tmp_path):
+    models, secrets = tmp_path / 'models', tmp_path / 'secrets'
+    models.mkdir()
+    secrets.mkdir()
+    secret = secrets / 'key.txt'
+    secret.write_bytes(b'secret contents')
+    digest = hashlib.sha256(b'secret contents').hexdigest()
+    # exists outside, missing outside, a '..' climb and a symlink out of the model folder
+    (models / 'link.pact').symlink_to(secret)
+    uris = [f'file://{secret}', f'file://{secrets / "none"}',
+            f'file://{models}/../secrets/key.txt', f'file://{models / "link.pact"}']
+    messages = []
+    for uri in uris:
+        with pytest.raises(TransferError, match='outside the configured model dir') as info:
+            read_file_uri(announce(b'x' * 5, uri=uri), [models])
+        messages.append(str(info.value))
+    assert len(set(messages)) == 1  # the same words whether the file exists or not
+    assert not any(word in messages[0] for word in (str(len(b'secret contents')), digest,
+                                                    'secret', 'exist'))
+    with pytest.raises(TransferError, match='outside'):  # no model folder: file:// is off
+        read_file_uri(announce(b'x' * 5, uri=f'file://{models / "m.pact"}'), [])
 
 
 def test_candidate_smoke_test_rejects_nan_model(archive):
@@ -104,3 +127,31 @@ def test_slots_swap_only_at_the_boundary_and_roll_back(archive):
     assert slots.request_rollback()[0]
     slots.swap_if_requested()
     assert slots.versions() == ('base', 'v1', '')
+
+
+def test_an_accepted_activation_runs_even_when_a_newer_model_is_staged_before_the_boundary():
+    base = load_checkpoint(checkpoint_bytes(tiny_panda_policy(), {'version': 'base'}))
+    slots = ModelSlots(base)
+    slots.stage(load_checkpoint(checkpoint_bytes(tiny_panda_policy(seed=1), {'version': 'v1'})))
+    assert slots.request_activation('v1')[0]
+    slots.stage(load_checkpoint(checkpoint_bytes(tiny_panda_policy(seed=2), {'version': 'v2'})))
+    assert 'now running' in slots.swap_if_requested()
+    assert slots.versions() == ('v1', 'base', '')
+    assert slots.request_activation('v2')[0]  # the newer one is still staged
+    slots.swap_if_requested()
+    assert slots.versions() == ('v2', 'v1', '')
+
+
+def test_repeated_rollbacks_toggle_between_the_last_two_models(archive):
+    base = load_checkpoint(checkpoint_bytes(tiny_panda_policy(), {'version': 'base'}))
+    slots = ModelSlots(base)
+    for version in ('v1', 'v2'):
+        slots.stage(load_checkpoint(checkpoint_bytes(tiny_panda_policy(), {'version': version})))
+        slots.request_activation(version)
+        slots.swap_if_requested()
+    seen = []
+    for _ in range(3):
+        assert slots.request_rollback()[0]
+        slots.swap_if_requested()
+        seen.append(slots.versions()[:2])
+    assert seen == [('v1', 'v2'), ('v2', 'v1'), ('v1', 'v2')]  # documented: no deeper stack

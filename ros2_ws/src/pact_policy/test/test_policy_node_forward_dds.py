@@ -36,12 +36,13 @@ def test_forward_commands_within_limits_and_file_uri_swap(tmp_path):
     node.create_publisher(String, '/robot_description', LATCHED).publish(
         String(data=panda_urdf()))
     announcer = node.create_publisher(ModelAnnouncement, '/model_announcement', LATCHED)
+    measured = list(PANDA_HOME)
     node.create_timer(0.02, lambda: joints.publish(
-        JointState(name=PANDA_ACTION_NAMES, position=PANDA_HOME)))
+        JointState(name=PANDA_ACTION_NAMES, position=measured)))
     args = ['-m', 'pact_policy.policy_node', '--ros-args', '-p',
             f'model_path:={tmp_path / "base.pact"}', '-p', 'output_mode:=forward',
             '-p', 'autostart_activate:=true', '-p', 'auto_activate:=true',
-            '-p', 'status_rate_hz:=10.0']
+            '-p', 'status_rate_hz:=10.0', '-p', f'model_dirs:=[{tmp_path}]']
     try:
         with NodeProcess(args, name='policy_node_forward') as peer:
             def spin():
@@ -60,6 +61,12 @@ def test_forward_commands_within_limits_and_file_uri_swap(tmp_path):
             assert wait_until(lambda: statuses and statuses[-1].active_model_version == 'v2',
                               30.0, spin), peer.output()[-3000:]
             assert statuses[-1].previous_model_version == 'base'
+            # A NaN measurement: the node holds, and the hold is the last finite command.
+            measured[0] = float('nan')
+            count = len(commands)
+            assert wait_until(lambda: statuses[-1].state == PolicyStatus.STATE_HOLDING
+                              and len(commands) >= count + 3, 30.0, spin), peer.output()[-3000:]
+            assert np.all(np.isfinite([c.data for c in commands[count:]]))
     finally:
         node.destroy_node()
         rclpy.shutdown()

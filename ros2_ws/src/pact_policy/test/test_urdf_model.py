@@ -49,3 +49,20 @@ def test_errors_name_the_problem():
         'type="revolute"><parent link="a"/><child link="b"/></joint></robot>'
     with pytest.raises(URDFError, match="joint 'j' \\(revolute\\) has no position limits"):
         URDFModel(broken)
+
+
+@pytest.mark.parametrize('old, new, field', [
+    ('lower="-2.8973"', 'lower="abc"', "joint 'panda_joint1' limit lower: 'abc'"),
+    ('velocity="2.175"', 'velocity="fast"', "joint 'panda_joint1' limit velocity"),
+    ('velocity="2.175"', 'velocity="inf"', 'finite velocity'),
+    ('velocity="2.175"', '', 'no velocity attribute'),
+    ('lower="-2.8973"', 'lower="-inf"', 'position limits must be finite'),
+    ('<mimic joint="panda_finger_joint1"', '<mimic multiplier="x" joint="panda_finger_joint1"',
+     "joint 'panda_finger_joint2' mimic multiplier: 'x'"),
+])
+def test_malformed_or_missing_limit_numbers_raise_urdf_error_naming_the_field(old, new, field):
+    text = panda_urdf()
+    assert old in text
+    with pytest.raises(URDFError) as info:
+        URDFModel(text.replace(old, new, 1))
+    assert field in str(info.value)

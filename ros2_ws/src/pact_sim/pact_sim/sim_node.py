@@ -24,6 +24,7 @@ per tick); all stamps are sim time, which never goes backwards (also not on rese
 
 import dataclasses
 import math
+import re
 import sys
 
 from builtin_interfaces.msg import Time
@@ -37,6 +38,7 @@ from pact_msgs.msg import EpisodeEvent, EpisodeOutcome, NamedValue, Scene as Sce
 from pact_msgs.srv import GetEpisodeOutcome, ResetEpisode
 from pact_sim.core.scene_builder import RobotConfig
 from pact_sim.core.sim_env import SimEnv
+from pact_sim.core.task_spec import config_dir
 from pact_sim.core.trajectory import TrajectoryError, TrajectoryFollower
 from rcl_interfaces.msg import ParameterDescriptor
 import rclpy
@@ -72,6 +74,22 @@ PARAMETERS = {
     'camera_width': (320, 'image width (px)'),
     'camera_height': (240, 'image height (px)'),
 }
+
+
+TASK_NAME = re.compile(r'^[A-Za-z0-9_-]{1,64}$')
+
+
+def installed_task(name: str) -> str:
+    """
+    Return ``name`` when it names a task of the installed task folder; else raise ValueError.
+
+    ResetEpisode comes from any peer: a task is a bare name (no path separator, no suffix)
+    with a ``config/tasks/<name>.yaml``, so a request cannot make the node read other files.
+    """
+    if not TASK_NAME.match(name) or not (config_dir() / 'tasks' / f'{name}.yaml').is_file():
+        known = sorted(path.stem for path in (config_dir() / 'tasks').glob('*.yaml'))
+        raise ValueError(f'unknown task {name[:64]!r} (installed tasks: {known})')
+    return name
 
 
 def to_time(seconds: float) -> Time:
@@ -117,12 +135,10 @@ class SimNode(Node):
         self.create_service(ResetEpisode, '~/reset_episode', self._on_reset)
         self.create_service(GetEpisodeOutcome, '~/episode_outcome', self._on_outcome)
 
-    def _build_env(self, task: str):
-        gripper = self._param('gripper_joint') or None
-        robot = RobotConfig(urdf_uri=self._param('urdf_uri'),
-                            srdf_uri=self._param('srdf_uri') or None,
-                            tool_frame=self._param('tool_frame'), gripper_joint=gripper)
-        self.env = SimEnv(task, robot)
+    def _build_env(self, task: str, env: SimEnv = None):
+        """Use the simulator of ``task`` (``env`` when already built for it)."""
+        robot = self._robot_config()
+        self.env = env if env is not None else SimEnv(task, robot)
         self.task = task
         self.follower = TrajectoryFollower(self.env.sim.home)
         self.description_pub.publish(String(data=robot_assets.read_description(
@@ -131,6 +147,12 @@ class SimNode(Node):
             from pact_sim.core.render import SceneCamera
             self.camera = SceneCamera(self.env.model, int(self._param('camera_width')),
                                       int(self._param('camera_height')))
+
+    def _robot_config(self) -> RobotConfig:
+        gripper = self._param('gripper_joint') or None
+        return RobotConfig(urdf_uri=self._param('urdf_uri'),
+                           srdf_uri=self._param('srdf_uri') or None,
+                           tool_frame=self._param('tool_frame'), gripper_joint=gripper)
 
     # --- episodes -----------------------------------------------------------------------
     def _start_episode(self, seed: int):
@@ -171,11 +193,25 @@ class SimNode(Node):
         self.event_pub.publish(event)
 
     def _on_reset(self, request, response):
+        """
+        Start a new episode (of another installed task if asked); a bad request changes nothing.
+
+        The requested task is checked and its simulator built before the running episode is
+        ended, so a refused request leaves that episode running.
+        """
         task = request.task or self.task
         try:
-            self._end_episode(EpisodeEvent.REASON_RESET)
+            env = None
             if task != self.task:
-                self._build_env(task)
+                env = SimEnv(installed_task(task), self._robot_config())
+        except (ValueError, KeyError, OSError) as error:
+            response.success, response.message = False, f'reset refused: {error}'
+            self.get_logger().error(response.message)
+            return response
+        try:
+            self._end_episode(EpisodeEvent.REASON_RESET)
+            if env is not None:
+                self._build_env(task, env)
             self._start_episode(int(request.seed))
         except (ValueError, KeyError, OSError) as error:
             response.success, response.message = False, f'reset failed: {error}'

@@ -154,3 +154,87 @@ def default_leaf_fields(message, path: str = '') -> list:
         elif _equal_leaves(value, default):
             lines.append(field_path)
     return lines
+
+
+# --- hostile messages --------------------------------------------------------------------------
+
+HOSTILE_KINDS = ('nan', 'inf', 'huge', 'empty', 'ragged', 'path')
+_HOSTILE_FLOATS = {'nan': float('nan'), 'inf': float('inf'), 'huge': 1e300, 'empty': 0.0,
+                   'ragged': -float('inf'), 'path': -1e300}
+_HOSTILE_STRINGS = {'nan': 'nan', 'inf': 'inf', 'huge': 'x' * 1000, 'empty': '',
+                    'ragged': '\x00\n\t;', 'path': 'file:///etc/passwd'}
+
+
+def _hostile_basic(typename: str, kind: str):
+    if typename == 'boolean':
+        return kind != 'empty'
+    if typename in ('float', 'double'):
+        value = _HOSTILE_FLOATS[kind]
+        if typename == 'float' and abs(value) > 3e38 and value == value and abs(value) != float(
+                'inf'):
+            value = 3e38 if value > 0 else -3e38  # the largest float32 of that sign
+        return value
+    if typename in _SIGNED_BITS:
+        bound = 2 ** (_SIGNED_BITS[typename] - 1)
+        return {'empty': 0, 'huge': bound - 1, 'path': -bound}.get(kind, -1)
+    if typename in _UNSIGNED_BITS:
+        bound = 2 ** _UNSIGNED_BITS[typename] - 1
+        value = {'empty': 0, 'huge': bound}.get(kind, bound)
+        return bytes([value]) if typename == 'octet' else value
+    raise TypeError(f'unsupported basic type {typename}')
+
+
+def _hostile_length(slot_type, kind: str, path: str) -> int:
+    if isinstance(slot_type, definition.Array):
+        return slot_type.size
+    length = {'empty': 0, 'huge': 1000, 'ragged': 1 + len(path) % 5}.get(kind, 3)
+    if isinstance(slot_type, definition.BoundedSequence):
+        length = min(length, slot_type.maximum_size)
+    if isinstance(slot_type.value_type, definition.NamespacedType):
+        length = min(length, 20)  # nested messages: enough to be many, small enough to send
+    return length
+
+
+def _hostile_value(slot_type, path: str, kind: str):
+    if isinstance(slot_type, definition.BasicType):
+        return _hostile_basic(slot_type.typename, kind)
+    if isinstance(slot_type, (definition.UnboundedString, definition.UnboundedWString)):
+        return _HOSTILE_STRINGS[kind]
+    if isinstance(slot_type, (definition.BoundedString, definition.BoundedWString)):
+        return _HOSTILE_STRINGS[kind][:slot_type.maximum_size]
+    if isinstance(slot_type, definition.NamespacedType):
+        return hostile_message(message_class(slot_type), kind, path)
+    if isinstance(slot_type, definition.AbstractNestedType):
+        length = _hostile_length(slot_type, kind, path)
+        items = [_hostile_value(slot_type.value_type, f'{path}[{i}]', kind)
+                 for i in range(length)]
+        value_type = slot_type.value_type
+        if isinstance(value_type, definition.BasicType):
+            code = _ARRAY_TYPECODES.get(value_type.typename)
+            if value_type.typename == 'octet':
+                items = [item[0] for item in items]
+            if isinstance(slot_type, definition.Array) and code:
+                return numpy.array(items, dtype=numpy.dtype(code))
+            if code:
+                return array.array(code, items)
+        return items
+    raise TypeError(f'unsupported field type {slot_type!r} at {path}')
+
+
+def hostile_message(cls, kind: str, path: str = ''):
+    """
+    Return an instance of ``cls`` whose every field holds a hostile value of one ``kind``.
+
+    Kinds (``HOSTILE_KINDS``): 'nan' and 'inf' floats; 'huge' numbers, 1 kB strings and
+    1000-element sequences (20 nested messages); 'empty' zeros, empty strings and sequences;
+    'ragged' parallel sequences of different lengths; 'path' strings naming a file outside any
+    package. DDS carries typed fields, so these are the wrong *values* a peer can send.
+    """
+    if kind not in HOSTILE_KINDS:
+        raise ValueError(f'kind must be one of {HOSTILE_KINDS}, got {kind!r}')
+    message = cls()
+    for field_name, slot_type in zip(message.get_fields_and_field_types(), cls.SLOT_TYPES,
+                                     strict=True):
+        field_path = f'{path or cls.__name__}.{field_name}'
+        setattr(message, field_name, _hostile_value(slot_type, field_path, kind))
+    return message

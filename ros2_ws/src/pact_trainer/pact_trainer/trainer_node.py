@@ -24,7 +24,10 @@ robot's latest one when that version is unknown); a step whose scene lists other
 the template is dropped with a warning. Joint positions at the chunk start are read from the
 observation entries ``<joint>.position``.
 
-Every received message goes to an MCAP file in ``log_dir``. When ``steps_per_update`` new valid
+Every received message goes to an MCAP file in ``log_dir``. After each iteration the log time of
+the newest step it trained on is kept in ``state_dir/intake.json``; on start-up the PolicySteps
+logged after it (those of an iteration a crash interrupted) are read back from ``log_dir`` and
+count towards the next iteration. When ``steps_per_update`` new valid
 steps have arrived (and the costs exist), one PACT iteration (core.alignment_loop) runs on a
 worker thread on CUDA when present; the new weights are packed as a pact_policy checkpoint,
 stored, and announced with a ``service://`` URI (and written to ``model_dir`` when set). The
@@ -36,7 +39,11 @@ trainer state on disk stays the last completed iteration's (a worker thread left
 interpreter exit used to abort the process inside torch, exit code -6).
 """
 
+import functools
+import json
+from pathlib import Path
 import threading
+import time
 
 from pact_constraints.core.config import default_config_path, load_constraint_config
 from pact_constraints.core.robot_assets import PANDA_SRDF, read_description
@@ -53,14 +60,15 @@ from pact_policy.process_lifetime import exit_with_parent
 from pact_trainer.core.alignment_loop import IterationCancelled, PactAligner, PactConfig
 from pact_trainer.core.guidance import preset, resolve_jacobian
 from pact_trainer.core.model_store import ModelStore
+from pact_trainer.core.policy_io import atomic_write_bytes
 from pact_trainer.core.robot_costs import RobotCosts
 from pact_trainer.core.rollout_intake import RolloutIntake, StepRecord
-from pact_trainer.mcap_log import McapLog
+from pact_trainer.mcap_log import McapLog, read_messages, recover_folder
 from rcl_interfaces.msg import ParameterDescriptor
 import rclpy
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
-from rclpy.serialization import serialize_message
+from rclpy.serialization import deserialize_message, serialize_message
 from std_msgs.msg import String
 import torch
 
@@ -91,7 +99,26 @@ PARAMETERS = {
     'constraints_file': ('', 'constraint YAML ("" = pact_constraints default.yaml)'),
     'device': ('auto', '"auto" (CUDA when present), "cpu" or "cuda"'),
     'torch_threads': (0, 'intra-op CPU threads for torch (0 = torch default)'),
+    'mesh_dirs': ([''], 'folders a scene message may name mesh files in ([""] = package:// only)'),
+    'max_obstacles': (256, 'most obstacles + objects accepted in one scene message'),
+    'max_normalized': (100.0, 'steps with values beyond this many normalizer ranges are refused'),
 }
+
+
+def peer_input(topic: str):
+    """Wrap a subscription callback: any error is logged naming the topic, the message dropped."""
+    def decorate(callback):
+        @functools.wraps(callback)
+        def guarded(self, message, *args):
+            try:
+                return callback(self, message, *args)
+            except Exception as error:  # noqa: B902 — peer input must never kill the node
+                self.get_logger().error(f'{topic}: message rejected: '
+                                        f'{type(error).__name__}: {error}',
+                                        throttle_duration_sec=1.0)
+                return None
+        return guarded
+    return decorate
 
 
 class QueuedRollouts:
@@ -137,16 +164,25 @@ class TrainerNode(Node):
         self.history_names = logged_history_names(config)
         self.intake = RolloutIntake(self.history_names, config.action_names,
                                     config.horizon, config.n_action_steps,
-                                    config.condition_dim, config.action_dim)
+                                    config.condition_dim, config.action_dim,
+                                    self.policy.observation_normalizer,
+                                    self.policy.action_normalizer, self.p['max_normalized'])
+        self.mesh_dirs = [folder for folder in self.p['mesh_dirs'] if folder]
         self.source = QueuedRollouts()
         self.aligner, self.robot_model, self.robot_costs = None, None, None
         self.scenes, self.latest_scene = {}, {}
         self.base_version = loaded.version or 'base'
         self.version = self.base_version
         self.store = ModelStore()
+        for name, count in recover_folder(self.p['log_dir']).items():
+            self.get_logger().warn(f'MCAP log {name} was cut off (crash?): finished it with '
+                                   f'{count} messages')
+        self.step_topics = {}  # PolicyStep topic -> robot name
+        self.last_step_ns, self.drained_ns = 0, 0
         self.log = McapLog(f"{self.p['log_dir']}/rollouts_{self.get_clock().now().nanoseconds}"
                            '.mcap')
         self.lock = threading.Lock()
+        self._replay_logged_steps()
         self.worker = None
         self.announce_pub = self.create_publisher(ModelAnnouncement,
                                                   self.p['announcement_topic'], LATCHED)
@@ -179,9 +215,10 @@ class TrainerNode(Node):
         self.robot_costs = None
         self._build_costs()
 
+    @peer_input('scene')
     def _on_scene(self, message: SceneMsg, robot: str):
         try:
-            scene = scene_from_msg(message)
+            scene = scene_from_msg(message, self.mesh_dirs, self.p['max_obstacles'])
         except SceneError as error:
             self.get_logger().error(f'rejected scene from {robot}: {error}')
             return
@@ -202,7 +239,7 @@ class TrainerNode(Node):
             self.robot_costs = RobotCosts(self.robot_model, template, self.constraint_config,
                                           config.action_names, config.action_dt, self.device,
                                           observation_names=self.history_names)
-        except (KeyError, ValueError) as error:
+        except (KeyError, ValueError, OSError) as error:
             self.get_logger().error(f'cannot build the constraint costs: {error}')
             return
         if self.aligner is not None:
@@ -241,6 +278,35 @@ class TrainerNode(Node):
 
     # --- intake -----------------------------------------------------------------------------
 
+    def _intake_file(self) -> Path:
+        return Path(self.p['state_dir']) / 'intake.json'
+
+    def _replay_logged_steps(self):
+        """Feed the intake with the steps logged after the last saved iteration's newest."""
+        for namespace in self.p['robot_namespaces']:
+            prefix = '/' + namespace.strip('/') if namespace.strip('/') else ''
+            topic = f"{prefix}/{self.p['policy_step_topic'].strip('/')}"
+            self.step_topics[topic] = namespace.strip('/') or 'root'
+        if not self._intake_file().is_file():  # a fresh run: older logs are not ours
+            self.drained_ns = time.time_ns()
+            self._save_intake_mark()
+            return
+        self.drained_ns = int(json.loads(self._intake_file().read_text())['drained_until_ns'])
+        replayed = 0
+        logged = read_messages(self.p['log_dir'], self.step_topics, self.drained_ns)
+        for topic, log_ns, data in logged:
+            self._ingest(deserialize_message(data, PolicyStep), self.step_topics[topic])
+            self.last_step_ns = max(self.last_step_ns, log_ns)
+            replayed += 1
+        if replayed:
+            self.get_logger().warn(f'{replayed} PolicySteps logged after the last saved '
+                                   f'iteration read back from {self.p["log_dir"]}')
+
+    def _save_intake_mark(self):
+        self._intake_file().parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(json.dumps({'drained_until_ns': self.drained_ns}).encode(),
+                           self._intake_file())
+
     def _subscribe(self, namespace: str):
         prefix = '/' + namespace.strip('/') if namespace.strip('/') else ''
         step_topic = f"{prefix}/{self.p['policy_step_topic'].strip('/')}"
@@ -257,12 +323,23 @@ class TrainerNode(Node):
         self.create_subscription(SceneMsg, scene_topic,
                                  lambda m, r=robot: self._on_scene(m, r), LATCHED)
 
-    def _log(self, message, topic: str, type_name: str):
+    @peer_input('episode_event')
+    def _log(self, message, topic: str, type_name: str) -> int:
+        """Write ``message`` to the MCAP log; return its log time (ns)."""
+        stamp_ns = time.time_ns()
         with self.lock:
-            self.log.write(topic, f'pact_msgs/msg/{type_name}', serialize_message(message))
+            self.log.write(topic, f'pact_msgs/msg/{type_name}', serialize_message(message),
+                           stamp_ns)
+        return stamp_ns
 
+    @peer_input('policy_step')
     def _on_step(self, message: PolicyStep, topic: str, robot: str):
-        self._log(message, topic, 'PolicyStep')
+        stamp_ns = self._log(message, topic, 'PolicyStep')
+        with self.lock:
+            self.last_step_ns = max(self.last_step_ns, stamp_ns or 0)
+        self._ingest(message, robot)
+
+    def _ingest(self, message: PolicyStep, robot: str):
         record = StepRecord(robot, message.episode_id, message.model_version,
                             list(message.observation_names), list(message.observation),
                             list(message.action_names), message.action_horizon,
@@ -277,21 +354,24 @@ class TrainerNode(Node):
     # --- updates ----------------------------------------------------------------------------
 
     def _maybe_update(self):
+        with self.lock:
+            self.log.flush_if_due()  # what is logged survives a kill -9 within ~1 s
         if self.aligner is None or (self.worker is not None and self.worker.is_alive()):
             return
         with self.lock:
             if len(self.intake) < self.p['steps_per_update']:
                 return
+            drained_ns = self.last_step_ns
         batch = self.intake.drain(self._scene_context)
         if len(batch) == 0:
             return
         self.source.pending = batch
         self.get_logger().info(f'PACT iteration {self.aligner.iteration} started on '
                                f'{len(batch)} steps')
-        self.worker = threading.Thread(target=self._update, daemon=True)
+        self.worker = threading.Thread(target=self._update, args=(drained_ns,), daemon=True)
         self.worker.start()
 
-    def _update(self):
+    def _update(self, drained_ns: int = 0):
         try:
             record = self.aligner.step()
         except IterationCancelled:
@@ -301,6 +381,8 @@ class TrainerNode(Node):
         except Exception as error:  # keep serving the last good model
             self.get_logger().error(f'PACT iteration failed: {error}')
             return
+        self.drained_ns = max(self.drained_ns, drained_ns)
+        self._save_intake_mark()  # after the aligner saved its state
         parent, self.version = self.version, self._version_name()
         try:
             self._publish_model(self.version, parent, record)
@@ -327,10 +409,9 @@ class TrainerNode(Node):
         sha256 = self.store.add(version, archive)
         uri = f'service://{self.get_fully_qualified_name()}/get_model_chunk'
         if self.p['model_dir']:
-            from pathlib import Path
             path = Path(self.p['model_dir']).resolve() / f'{version}.pact'
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(archive)
+            atomic_write_bytes(archive, path)  # never a truncated archive, even on kill -9
             uri = path.as_uri()
         message = ModelAnnouncement(version=version, parent_version=parent,
                                     architecture_id=self.aligner.student.config.architecture_id,

@@ -12,6 +12,10 @@ penetration. Witness points are in the root (scene) frame and the unit ``normal`
 the robot witness point towards the other body, so that distance = normal . (p_other - p_robot).
 Robot bodies fixed to the root (e.g. the base link bolted to a table) are not checked against
 the scene: their distance never changes and they usually touch their mount.
+
+Before the per-pair bounds, a cull bounds every obstacle's distance to one sphere around the
+whole moving robot; only obstacles that can come closer than the cutoff (or than the smallest
+distance found so far) get per-pair bounds, so far obstacles cost one vector entry each.
 """
 
 from dataclasses import dataclass
@@ -103,35 +107,65 @@ class DistanceQuery:
         return (float(distance), np.array(result.getNearestPoint1()),
                 np.array(result.getNearestPoint2()), normal)
 
-    def scene_lower_bounds(self) -> np.ndarray:
+    def robot_sphere_bounds(self) -> np.ndarray:
+        """
+        Return a lower bound (m) of each scene body's distance to the whole moving robot.
+
+        The robot's moving capsules lie in one sphere (centre: mean of the capsule end points;
+        radius: the farthest end point plus the largest capsule radius); each obstacle is
+        bounded by its bounding sphere. Half-spaces get -inf (always examined).
+        """
+        moving = self._joint_ids != 0
+        if not self.scene_bodies or not moving.any():
+            return np.full(len(self.scene_bodies), -np.inf)
+        ends = np.concatenate([self._world_a[moving], self._world_b[moving]])
+        centre = ends.mean(axis=0)
+        radius = (np.sqrt(((ends - centre) ** 2).sum(axis=1)).max()
+                  + self._capsule_radius[moving].max())
+        gaps = np.sqrt(((self._scene_centres - centre) ** 2).sum(axis=1))
+        bounds = gaps - radius - self._scene_radii
+        bounds[[plane is not None for plane in self._planes]] = -np.inf
+        return bounds
+
+    def scene_lower_bounds(self, columns=None) -> np.ndarray:
         """
         Return lower bounds (robot bodies x scene bodies, m) of the pair distances.
 
         Each robot body is bounded by its link's enclosing capsule, each obstacle by its
-        bounding sphere (half-spaces exactly).
+        bounding sphere (half-spaces exactly). ``columns``: only these scene bodies (indices),
+        in that order; default all.
         """
-        if not self.scene_bodies:
+        columns = (np.arange(len(self.scene_bodies)) if columns is None
+                   else np.asarray(columns, dtype=int))
+        if len(columns) == 0:
             return np.zeros((len(self.robot_bodies), 0))
+        centres, radii = self._scene_centres[columns], self._scene_radii[columns]
         a, b = self._world_a[:, None, :], self._world_b[:, None, :]
         axis = b - a
         length_sq = np.maximum((axis * axis).sum(-1), 1e-18)
-        t = np.clip(((self._scene_centres[None] - a) * axis).sum(-1) / length_sq, 0.0, 1.0)
+        t = np.clip(((centres[None] - a) * axis).sum(-1) / length_sq, 0.0, 1.0)
         closest = a + t[..., None] * axis
-        gaps = np.linalg.norm(closest - self._scene_centres[None], axis=2)
-        bounds = gaps - self._capsule_radius[:, None] - self._scene_radii[None]
-        for column, plane in enumerate(self._planes):
+        gaps = np.linalg.norm(closest - centres[None], axis=2)
+        bounds = gaps - self._capsule_radius[:, None] - radii[None]
+        for local, column in enumerate(columns):
+            plane = self._planes[column]
             if plane is not None:
                 heights = np.minimum(self._world_a @ plane[0], self._world_b @ plane[0])
-                bounds[:, column] = heights - plane[1] - self._capsule_radius
-        if self._box_columns:
-            bounds[:, self._box_columns] = np.maximum(bounds[:, self._box_columns],
-                                                      self._box_slab_bounds())
+                bounds[:, local] = heights - plane[1] - self._capsule_radius
+        box_position = {column: index for index, column in enumerate(self._box_columns)}
+        boxes = [(local, box_position[column]) for local, column in enumerate(columns)
+                 if column in box_position]
+        if boxes:
+            local, box = np.array(boxes, dtype=int).T
+            bounds[:, local] = np.maximum(bounds[:, local], self._box_slab_bounds(box))
         bounds[self._joint_ids == 0] = np.inf
         return bounds
 
-    def _box_slab_bounds(self) -> np.ndarray:
+    def _box_slab_bounds(self, boxes=None) -> np.ndarray:
         """Return separating-axis lower bounds (bodies x boxes, m) along each box axis."""
         rotations, centres, halves = self._box_frames
+        if boxes is not None:
+            rotations, centres, halves = rotations[boxes], centres[boxes], halves[boxes]
         a = np.einsum('oji,noj->noi', rotations, self._world_a[:, None] - centres[None])
         b = np.einsum('oji,noj->noi', rotations, self._world_b[:, None] - centres[None])
         low, high = np.minimum(a, b), np.maximum(a, b)
@@ -153,22 +187,41 @@ class DistanceQuery:
         The pair with the smallest distance is always included (first in the list).
         Call ``place`` first.
         """
-        bounds = self.scene_lower_bounds()
-        order = np.argsort(bounds, axis=None)
+        coarse = self.robot_sphere_bounds()
+        order = np.argsort(coarse, kind='stable')
         found: List[PairDistance] = []
-        best = np.inf
-        for flat in order:
-            body, other = np.unravel_index(flat, bounds.shape)
-            if bounds[body, other] >= max(cutoff, best):
+        best, done = np.inf, 0
+        self.examined_columns = 0
+        while done < len(order):
+            limit = max(cutoff, best) if found else cutoff
+            end = done + int(np.searchsorted(coarse[order[done:]], limit))
+            if end == done:
+                if found:
+                    break  # no other obstacle can come closer than the cutoff or the minimum
+                end = done + 1  # none within the cutoff: the nearest one gives the minimum
+            columns = order[done:end]
+            done = end
+            self.examined_columns += len(columns)
+            best = self._narrow_columns(columns, cutoff, best, found)
+        return _smallest_first(found)
+
+    def _narrow_columns(self, columns, cutoff: float, best: float,
+                        found: List[PairDistance]) -> float:
+        """Run the narrow phase on ``columns``' pairs in bound order; return the new minimum."""
+        bounds = self.scene_lower_bounds(columns)
+        for flat in np.argsort(bounds, axis=None):
+            body, local = np.unravel_index(flat, bounds.shape)
+            if bounds[body, local] >= max(cutoff, best):
                 break
+            other = int(columns[local])
             distance, point_robot, point_other, normal = self._narrow(
                 self._scene_functors[body][other], self._coal_transforms[body],
                 self.scene_bodies[other].coal_transform)
             found.append(PairDistance(distance, point_robot, point_other, normal, int(body),
-                                      int(other), self.robot_bodies[body].link,
+                                      other, self.robot_bodies[body].link,
                                       self.scene_bodies[other].name))
             best = min(best, distance)
-        return _smallest_first(found)
+        return best
 
     def self_distances(self, cutoff: float) -> List[PairDistance]:
         """Return exact self-collision distances of pairs that may be closer than ``cutoff``."""

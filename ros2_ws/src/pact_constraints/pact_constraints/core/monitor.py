@@ -21,6 +21,11 @@ from pact_constraints.core.robot_model import RobotModel, RobotModelError
 from pact_constraints.core.scene import Scene
 
 STATUS_UNKNOWN, STATUS_OK, STATUS_VIOLATED = 0, 1, 2
+DEFAULT_MAX_JOINT_NAMES = 1000
+
+
+class JointStateError(ValueError):
+    """A joint-state message was refused (in part); the message says which joints and why."""
 
 
 @dataclass
@@ -48,9 +53,15 @@ class ConstraintMonitor:
 
     def __init__(self, config: ConstraintConfig, srdf: str = '', scene: Optional[Scene] = None,
                  stale_timeout: float = 0.5, package_dirs: Optional[Sequence] = None,
-                 scene_dir=None):
-        """Start without a robot; ``scene`` defaults to an empty one (version 0)."""
+                 scene_dir=None, max_joint_names: int = DEFAULT_MAX_JOINT_NAMES):
+        """
+        Start without a robot; ``scene`` defaults to an empty one (version 0).
+
+        ``max_joint_names`` bounds the distinct joint names remembered (any peer may publish
+        joint states; names beyond the bound are refused unless they belong to the robot).
+        """
         self.config, self.srdf = config, srdf
+        self.max_joint_names = int(max_joint_names)
         self.scene = scene if scene is not None else Scene(version=0)
         self.stale_timeout = float(stale_timeout)
         self.package_dirs, self.scene_dir = package_dirs, scene_dir
@@ -81,11 +92,22 @@ class ConstraintMonitor:
                                   f'{error}') from error
 
     def add_joint_state(self, names, positions, velocities, stamp: float, received: float):
-        """Merge one joint-state message (parallel name/position/velocity lists)."""
+        """
+        Merge one joint-state message (parallel name/position/velocity lists).
+
+        Raises JointStateError (after merging what fits) when new names would exceed
+        ``max_joint_names``; the robot's own joints are always accepted.
+        """
         has_velocity = len(velocities) == len(names)
+        robot_joints = set(self.robot.joint_names) if self.robot is not None else set()
+        refused = 0
         for index, name in enumerate(names):
             if index >= len(positions):
                 break
+            if (name not in self.joints and name not in robot_joints
+                    and len(self.joints) >= self.max_joint_names):
+                refused += 1
+                continue
             velocity = float(velocities[index]) if has_velocity else None
             previous = self.joints.get(name)
             position = float(positions[index])
@@ -93,6 +115,10 @@ class ConstraintMonitor:
                     and math.isfinite(previous.position)):
                 velocity = (position - previous.position) / (stamp - previous.stamp)
             self.joints[name] = JointSample(position, velocity, stamp, received)
+        if refused:
+            raise JointStateError(f'joint state: {refused} new joint names refused, the limit '
+                                  f'of {self.max_joint_names} distinct names is reached '
+                                  '(parameter max_joint_names)')
 
     def evaluate(self, now: float, for_markers: bool = False) -> MonitorResult:
         """
@@ -119,18 +145,25 @@ class ConstraintMonitor:
         if bad:
             return MonitorResult(STATUS_UNKNOWN, f'non-finite joint position for {bad}',
                                  stamp=stamp)
-        velocities = None
+        velocities, unmeasured = None, ''
         if all(sample.velocity is not None for sample in samples):
             velocities = np.array([sample.velocity for sample in samples])
             if not np.all(np.isfinite(velocities)):
                 return MonitorResult(STATUS_UNKNOWN, 'non-finite joint velocity', stamp=stamp)
+        elif 'joint_velocity' in self.config.active:
+            unknown = [name for name, sample in zip(names, samples, strict=True)
+                       if sample.velocity is None]
+            unmeasured = (f'no joint velocity for {unknown}: the joint states carry no '
+                          'velocity field and their stamps do not advance')
         evaluation = self.evaluator.evaluate(
             positions, velocities,
             report_distance=self.config.report_distance if for_markers else 0.0)
         violated = [name for name, term in evaluation.terms.items() if term.violated]
         if violated:
-            return MonitorResult(STATUS_VIOLATED, f'violated: {", ".join(violated)}',
-                                 evaluation, stamp)
+            return MonitorResult(STATUS_VIOLATED, f'violated: {", ".join(violated)}'
+                                 + (f'; {unmeasured}' if unmeasured else ''), evaluation, stamp)
+        if unmeasured:  # the other constraints hold, but joint_velocity is not known: not OK
+            return MonitorResult(STATUS_UNKNOWN, unmeasured, stamp=stamp)
         return MonitorResult(STATUS_OK, '', evaluation, stamp)
 
 

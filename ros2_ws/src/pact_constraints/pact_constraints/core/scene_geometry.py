@@ -15,9 +15,8 @@ from typing import List, Optional, Sequence, Tuple
 import coal
 import numpy as np
 from pact_constraints.core import link_geometry
-from pact_constraints.core.robot_assets import resolve_uri
+from pact_constraints.core.robot_assets import load_mesh
 from pact_constraints.core.scene import Scene, SceneError, Shape
-import trimesh
 
 
 @dataclass(frozen=True)
@@ -50,6 +49,17 @@ def bvh_from_mesh(vertices: np.ndarray, faces: np.ndarray) -> coal.BVHModelOBBRS
     return model
 
 
+def _mesh_geometry(shape: Shape, package_dirs, base_dir, convex_meshes: bool):
+    mesh = load_mesh(shape.uri, shape.scale, package_dirs, base_dir)
+    vertices = np.asarray(mesh.vertices, dtype=float)
+    low, high = vertices.min(axis=0), vertices.max(axis=0)
+    centre = 0.5 * (low + high)
+    radius = float(np.max(np.linalg.norm(vertices - centre, axis=1)))
+    if convex_meshes:
+        return link_geometry.convex_hull_geometry(vertices), centre, radius
+    return bvh_from_mesh(vertices, np.asarray(mesh.faces)), centre, radius
+
+
 def coal_shape(shape: Shape, package_dirs: Optional[Sequence] = None, base_dir=None,
                convex_meshes: bool = False):
     """Return (coal geometry, local bounding-sphere centre, radius) of a scene shape."""
@@ -66,17 +76,12 @@ def coal_shape(shape: Shape, package_dirs: Optional[Sequence] = None, base_dir=N
                 np.zeros(3), np.inf)
     if shape.type == 'mesh':
         try:
-            path = resolve_uri(shape.uri, package_dirs, base_dir)
-            mesh = trimesh.load(str(path), force='mesh')
+            return _mesh_geometry(shape, package_dirs, base_dir, convex_meshes)
         except (OSError, ValueError) as error:
             raise SceneError(f'mesh {shape.uri!r}: {error}') from error
-        vertices = np.asarray(mesh.vertices, dtype=float) * np.asarray(shape.scale)
-        low, high = vertices.min(axis=0), vertices.max(axis=0)
-        centre = 0.5 * (low + high)
-        radius = float(np.max(np.linalg.norm(vertices - centre, axis=1)))
-        if convex_meshes:
-            return link_geometry.convex_hull_geometry(vertices), centre, radius
-        return bvh_from_mesh(vertices, np.asarray(mesh.faces)), centre, radius
+        except Exception as error:  # noqa: B902 — coal/qhull on a degenerate hostile mesh
+            raise SceneError(f'mesh {shape.uri!r}: unusable geometry '
+                             f'({type(error).__name__}: {error})') from error
     raise SceneError(f'unsupported shape type {shape.type!r}')
 
 

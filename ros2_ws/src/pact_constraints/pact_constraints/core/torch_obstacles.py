@@ -15,10 +15,9 @@ from typing import List, Optional, Sequence, Union
 
 import numpy as np
 from pact_constraints.core import torch_geometry as geometry
-from pact_constraints.core.robot_assets import resolve_uri
+from pact_constraints.core.robot_assets import load_mesh
 from pact_constraints.core.scene import Scene, SceneError
 import torch
-import trimesh
 
 _TYPES = ('half_space', 'sphere', 'capsule', 'box', 'cylinder')
 
@@ -32,13 +31,11 @@ def _obstacle_entries(scene: Scene, include_objects: bool, package_dirs, base_di
         rotation, translation = pose.rotation, pose.position
         if shape.type == 'mesh':
             try:
-                mesh = trimesh.load(str(resolve_uri(shape.uri, package_dirs, base_dir)),
-                                    force='mesh')
-            except (OSError, ValueError) as error:
+                mesh = load_mesh(shape.uri, shape.scale, package_dirs, base_dir)
+                box = mesh.bounding_box_oriented
+                local = np.asarray(box.primitive.transform)
+            except Exception as error:  # noqa: B902 — unreadable or degenerate hostile mesh
                 raise SceneError(f'mesh {shape.uri!r}: {error}') from error
-            mesh.apply_scale(np.asarray(shape.scale))
-            box = mesh.bounding_box_oriented
-            local = np.asarray(box.primitive.transform)
             rotation = rotation @ local[:3, :3]
             translation = pose.position + pose.rotation @ local[:3, 3]
             entries.append((item.name, 'box', rotation, translation,

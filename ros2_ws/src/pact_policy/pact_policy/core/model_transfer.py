@@ -98,9 +98,25 @@ def verify_bytes(data: bytes, announcement: Announcement):
                             f'the announced {announcement.sha256}')
 
 
-def read_file_uri(announcement: Announcement) -> bytes:
-    """Read a ``file://`` archive (refusing one larger than announced) and verify it."""
+def path_inside(path: pathlib.Path, allowed_dirs) -> bool:
+    """Return True when ``path`` (symlinks and ``..`` resolved) lies under one of the dirs."""
+    resolved = pathlib.Path(path).resolve()
+    return any(resolved.is_relative_to(pathlib.Path(folder).resolve())
+               for folder in allowed_dirs if str(folder))
+
+
+def read_file_uri(announcement: Announcement, allowed_dirs=()) -> bytes:
+    """
+    Read a ``file://`` archive under one of ``allowed_dirs`` and verify its size and SHA-256.
+
+    Any peer can announce a URI: a path outside the allowed folders is refused before it is
+    touched, with a message that says nothing about the file (whether it exists, its size or
+    digest), so the announcement topic cannot be used to probe the machine's files.
+    """
     path = pathlib.Path(urllib.parse.unquote(urllib.parse.urlparse(announcement.uri).path))
+    if not path_inside(path, allowed_dirs):
+        raise TransferError(f'model {announcement.version!r}: file:// URI outside the '
+                            'configured model directories (parameter model_dirs), refused')
     if not path.is_file():
         raise TransferError(f'model {announcement.version!r}: file {path} does not exist')
     size = path.stat().st_size
@@ -258,15 +274,22 @@ class ModelSlots:
             if version not in self.candidates:
                 return False, (f'no verified model {version!r} staged (staged: '
                                f'{sorted(self.candidates)})')
-            self._requested = ('activate', version)
+            # Hold the candidate itself: an activation that was accepted runs even when a
+            # newer model is staged (replacing the candidates) before the next chunk boundary.
+            self._requested = ('activate', self.candidates[version])
             return True, f'model {version!r} will be swapped in at the next chunk boundary'
 
     def request_rollback(self) -> tuple:
-        """Ask to swap back to the previous model; return (accepted, message)."""
+        """
+        Ask to swap back to the previous model; return (accepted, message).
+
+        Rollback swaps active and previous, so a second rollback undoes the first: repeated
+        rollbacks toggle between the last two models (no deeper history is kept).
+        """
         with self._lock:
             if self.previous is None:
                 return False, 'no previous model to roll back to'
-            self._requested = ('rollback', self.previous.version)
+            self._requested = ('rollback', self.previous)
             return True, f'rolling back to {self.previous.version!r} at the next chunk boundary'
 
     def swap_if_requested(self) -> str:
@@ -274,14 +297,12 @@ class ModelSlots:
         with self._lock:
             if self._requested is None:
                 return ''
-            action, version = self._requested
+            action, model = self._requested
             self._requested = None
             old = self.active
-            if action == 'activate':
-                self.active = self.candidates.pop(version)
-            else:
-                self.active = self.previous
-            self.previous = old
+            if action == 'activate' and self.candidates.get(model.version) is model:
+                del self.candidates[model.version]
+            self.active, self.previous = model, old
             return (f'{action}: now running {self.active.version!r} '
                     f'(previous {old.version if old else ""!r})')
 

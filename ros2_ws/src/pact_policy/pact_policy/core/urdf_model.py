@@ -59,6 +59,18 @@ def _floats(text: str, count: int, default: float, where: str) -> np.ndarray:
     return values
 
 
+def _number(text: str, where: str, default: float = None) -> float:
+    """Return the number in an attribute's text (``default`` when absent; else URDFError)."""
+    if text is None:
+        if default is None:
+            raise URDFError(f'{where}: missing')
+        return default
+    try:
+        return float(text)
+    except ValueError as error:
+        raise URDFError(f'{where}: {text!r} is not a number') from error
+
+
 def rpy_matrix(roll: float, pitch: float, yaw: float) -> np.ndarray:
     """Return R = Rz(yaw) Ry(pitch) Rx(roll) (URDF fixed-axis convention)."""
     cr, sr, cp, sp, cy, sy = (math.cos(roll), math.sin(roll), math.cos(pitch),
@@ -124,25 +136,39 @@ class URDFModel:
             axis = axis / np.linalg.norm(axis)
         mimic_element = element.find('mimic')
         mimic = () if mimic_element is None else (
-            mimic_element.get('joint'), float(mimic_element.get('multiplier', 1.0)),
-            float(mimic_element.get('offset', 0.0)))
+            mimic_element.get('joint'),
+            _number(mimic_element.get('multiplier'), where + ' mimic multiplier', 1.0),
+            _number(mimic_element.get('offset'), where + ' mimic offset', 0.0))
+        if mimic and not all(math.isfinite(value) for value in mimic[1:]):
+            raise URDFError(f'{where} mimic: multiplier and offset must be finite, got '
+                            f'{mimic[1:]}')
         return URDFJoint(name, element.get('type', ''), parent.get('link'), child.get('link'),
                          origin, axis, mimic)
 
     @staticmethod
     def _parse_limit(element, joint: URDFJoint) -> JointLimit:
         limit = element.find('limit')
+        where = f'joint {joint.name!r} limit'
         if joint.joint_type == 'continuous':
             lower, upper = -math.inf, math.inf
         elif limit is None or limit.get('lower') is None or limit.get('upper') is None:
             raise URDFError(f'joint {joint.name!r} ({joint.joint_type}) has no position limits')
         else:
-            lower, upper = float(limit.get('lower')), float(limit.get('upper'))
-        velocity = math.inf if limit is None or limit.get('velocity') is None else float(
-            limit.get('velocity'))
-        if not lower <= upper or not velocity > 0:
+            lower = _number(limit.get('lower'), where + ' lower')
+            upper = _number(limit.get('upper'), where + ' upper')
+            if not (math.isfinite(lower) and math.isfinite(upper)):
+                raise URDFError(f'{where}: position limits must be finite, got '
+                                f'[{lower}, {upper}] (use a continuous joint)')
+        # Like Pinocchio's URDF parser: a movable joint needs a finite velocity limit, or the
+        # rate limiter would let a command jump anywhere in one row.
+        if limit is None or limit.get('velocity') is None:
+            raise URDFError(f'{where}: no velocity attribute (a finite velocity limit is '
+                            'required)')
+        velocity = _number(limit.get('velocity'), where + ' velocity')
+        if not lower <= upper or not 0 < velocity < math.inf:
             raise URDFError(f'joint {joint.name!r} has invalid limits [{lower}, {upper}], '
-                            f'velocity {velocity}')
+                            f'velocity {velocity} (need lower <= upper and a finite '
+                            'velocity > 0)')
         return JointLimit(joint.name, joint.joint_type, lower, upper, velocity)
 
     def limits_for(self, names) -> list:

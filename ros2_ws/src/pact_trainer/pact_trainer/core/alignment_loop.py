@@ -63,6 +63,10 @@ class IterationCancelled(RuntimeError):
     """An iteration was stopped through ``PactAligner.cancel`` before it completed."""
 
 
+class NonFiniteWeights(ValueError):
+    """An iteration produced NaN or inf weights; they were discarded and never saved."""
+
+
 @dataclass
 class PactConfig:
     """Hyper-parameters of the loop (see the module docstring)."""
@@ -175,6 +179,7 @@ class PactAligner:
         self.config.teacher.apply(self.teacher_policy, self.accepted)
         record.update(self._train(batch if not record['rolled_back'] else self.reference_batch,
                                   cpu_generator, generator))
+        self._refuse_non_finite_weights()
         self.counters['wall_time'] += time.monotonic() - started
         record.update(self.counters)
         record.update({'iteration': self.iteration, 'step_scale': self.step_scale})
@@ -223,6 +228,22 @@ class PactAligner:
         if self.distributed is not None:
             return self.distributed.rollout_statistics(values, weights)
         return RolloutStatistics.from_costs(values, weights)
+
+    def _refuse_non_finite_weights(self) -> None:
+        """
+        Raise NonFiniteWeights (after restoring the accepted weights) if training made NaN/inf.
+
+        Nothing of the failed iteration is saved: the checkpoint on disk stays the previous
+        one, and the optimizer's moments (also poisoned) are cleared.
+        """
+        bad = [name for name, value in self.student.state_dict().items()
+               if value.is_floating_point() and not bool(torch.isfinite(value).all())]
+        if not bad:
+            return
+        self.student.load_state_dict(self.accepted.state_dict())
+        self.optimizer.state.clear()
+        raise NonFiniteWeights(f'iteration {self.iteration} produced non-finite weights in '
+                               f'{bad[:3]}: discarded, the accepted weights stay')
 
     # --- distillation with the KL trust region --------------------------------------------
 

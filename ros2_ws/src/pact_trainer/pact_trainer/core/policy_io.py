@@ -44,6 +44,22 @@ def frozen_copy(policy: DiffusionPolicy) -> DiffusionPolicy:
     return clone
 
 
+def atomic_write_bytes(data: bytes, path: Path) -> None:
+    """
+    Write ``data`` to ``path`` via a temporary file + fsync + rename (crash-safe).
+
+    A reader (or a kill -9 at any moment) sees the previous file or the complete new one,
+    never a truncated file.
+    """
+    path = Path(path)
+    temporary = path.with_name(path.name + '.tmp')
+    with open(temporary, 'wb') as stream:
+        stream.write(data)
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(temporary, path)
+
+
 def atomic_torch_save(obj, path: Path) -> None:
     """Write ``obj`` to ``path`` via a temporary file + fsync + rename (crash-safe)."""
     path = Path(path)

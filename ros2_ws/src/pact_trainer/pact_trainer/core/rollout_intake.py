@@ -7,6 +7,9 @@ Observations and actions are mapped by NAME onto the policy's ``observation_name
 ``action_names`` (order may differ between robots; a policy without names is matched by
 size); a step whose names do not cover the
 policy's, or whose sizes are inconsistent or non-finite, is rejected with a reason and counted.
+Given the policy's normalizers, a step whose observation or action lies more than
+``max_normalized`` normalizer ranges from the centre (finite but absurd values such as 1e30,
+which would turn the distillation loss and then the weights into NaN) is rejected as well.
 Only the observation, the proposed chunk and the identity of the scene the step was taken in
 (robot, ``scene_version``) are kept: no success, no reward. ``drain(scene_context)`` turns the
 scene identities into per-sample cost context rows (e.g. obstacle poses of that scene).
@@ -40,7 +43,18 @@ class RolloutIntake:
     """Accumulate validated steps for a policy configuration; drain them as a RolloutBatch."""
 
     def __init__(self, observation_names, action_names, horizon: int, n_action_steps: int,
-                 obs_dim: int = 0, action_dim: int = 0):
+                 obs_dim: int = 0, action_dim: int = 0, observation_normalizer=None,
+                 action_normalizer=None, max_normalized: float = 100.0):
+        """
+        Prepare an empty intake for a policy with these names and sizes.
+
+        ``observation_normalizer``/``action_normalizer``: pact_policy Normalizers (offset and
+        scale per dimension, in the policy's order) or None; values with
+        |x - offset| / scale > ``max_normalized`` are refused.
+        """
+        self.normalizers = {'observation': observation_normalizer,
+                            'action': action_normalizer}
+        self.max_normalized = float(max_normalized)
         self.obs_dim = obs_dim or len(observation_names)
         self.action_dim = action_dim or len(action_names)
         self.observation_names = list(observation_names)
@@ -68,6 +82,10 @@ class RolloutIntake:
             observation = _by_name(observation, step.observation_names, self.observation_names)
         if self.action_names:
             chunk = chunk[:, [step.action_names.index(n) for n in self.action_names]]
+        reason = self._range_reason(observation, chunk)
+        if reason:
+            self.rejected[reason] = self.rejected.get(reason, 0) + 1
+            return reason
         self.observations.append(observation)
         self.actions.append(chunk)
         self.scene_keys.append((step.robot, int(step.scene_version)))
@@ -98,6 +116,22 @@ class RolloutIntake:
         return RolloutBatch(observation[valid], action[valid],
                             slice_context(context, valid),
                             env_steps=steps)
+
+    def _range_reason(self, observation: np.ndarray, chunk: np.ndarray) -> str:
+        """Return why float32 values are non-finite or absurd against the normalizers ('')."""
+        for what, values in (('observation', observation), ('action', chunk)):
+            if not np.all(np.isfinite(values)):
+                return f'{what} overflows float32'
+            normalizer = self.normalizers[what]
+            if normalizer is None or values.shape[-1] % normalizer.dim:
+                continue
+            frames = values.shape[-1] // normalizer.dim  # an observation history: n frames
+            offset, scale = np.tile(normalizer.offset, frames), np.tile(normalizer.scale, frames)
+            distance = np.abs((values.astype(np.float64) - offset) / scale)
+            if float(distance.max()) > self.max_normalized:
+                return (f'{what} outside {self.max_normalized:g} normalizer ranges of the '
+                        f'policy (max {float(distance.max()):.3g})')
+        return ''
 
     def _check(self, step: StepRecord) -> str:
         if step.action_horizon != self.horizon:
