@@ -13,7 +13,8 @@ observation history (generator seeded per episode) and execute its first ``n_act
 rows, appending the observation after every row (the history keeps the ``dt`` spacing of the
 demonstrations). Success and safety come from pact_sim's judge (its own contacts and
 object poses), never from pact_policy or pact_constraints code. Evaluation seeds (default
-10000..10029) are disjoint from the demonstration seeds (0..N-1).
+503000..503029, the validation range of ``pact_sim.core.seed_ranges``) are disjoint from the
+demonstration, training and benchmark-evaluation seeds.
 """
 
 import argparse
@@ -82,7 +83,7 @@ def main(argv=None) -> int:
     parser.add_argument('--models', default='runs/base_policies',
                         help='folder with <task>_base.pact and the demos in demos/')
     parser.add_argument('--tasks', nargs='+', default=['reach', 'pick', 'carry'])
-    parser.add_argument('--first-seed', type=int, default=10000)
+    parser.add_argument('--first-seed', type=int, default=503000)
     parser.add_argument('--episodes', type=int, default=30)
     parser.add_argument('--device', default='cpu',
                         help="torch device of the policies: 'cpu' (the committed table), "

@@ -7,7 +7,8 @@
 # 1. pact_sim's scripted experts record 100 demonstrations per task (seeds 0..99);
 # 2. train_base_policy trains one policy per task (seed 0; MLP denoiser so that it finishes on
 #    a CPU in minutes — pass MODEL_ARGS="--model unet" on a GPU machine);
-# 3. evaluate_base_policies.py rolls them out on seeds 10000..10029 and writes BASE_POLICIES.md.
+# 3. evaluate_base_policies.py rolls them out on validation seeds 503000..503029 and writes
+#    BASE_POLICIES.md.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="${1:-$ROOT/runs/base_policies}"

@@ -64,3 +64,12 @@ def test_seed_ranges_are_disjoint_and_checked():
     assert len(set(starts)) == 10
     assert all(seed_ranges.TRAINING.start <= start <= seed_ranges.TRAINING.stop - 10_000
                for start in starts)
+
+
+def test_the_demo_draws_its_layouts_from_the_right_ranges():
+    from pact_trainer.core.demo_settings import DemoSettings, load_settings
+    from pact_trainer.mujoco_demo import overlay_path
+    for settings in (DemoSettings(), load_settings(overlay_path())):
+        assert settings.eval_first_seed in seed_ranges.EVALUATION
+        assert settings.eval_first_seed + settings.eval_episodes - 1 in seed_ranges.EVALUATION
+        assert settings.train_first_seed in seed_ranges.TRAINING

@@ -91,8 +91,8 @@ def test_the_printed_table_is_the_reported_table(demo_run):
     finished, runs = demo_run
     results = json.loads((runs[0] / 'results.json').read_text())
     assert results['before']['task'] == 'reach'
-    assert [e['seed'] for e in results['before']['episodes']] == [10000, 10001]
-    assert [e['seed'] for e in results['after']['episodes']] == [10000, 10001]
+    assert [e['seed'] for e in results['before']['episodes']] == [400000, 400001]
+    assert [e['seed'] for e in results['after']['episodes']] == [400000, 400001]
     report = (runs[0] / 'REPORT.md').read_text()
     printed = finished.stdout.splitlines()
     for row in results['table']['rows']:

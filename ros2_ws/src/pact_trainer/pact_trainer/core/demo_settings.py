@@ -25,8 +25,9 @@ class DemoSettings:
     base_checkpoint: str = ''           # '' = models/base/<task>_base.pact
     iterations: int = 4                 # PACT iterations (hot swaps) to watch
     eval_episodes: int = 16             # episodes of the before/after evaluation
-    eval_first_seed: int = 10000        # layout seeds eval_first_seed .. + eval_episodes - 1
-    train_first_seed: int = 0           # layout seeds of the episodes the graph runs
+    # layout seeds (ranges of pact_sim.core.seed_ranges; tested): evaluation, and the graph's
+    eval_first_seed: int = 400000       # evaluation: eval_first_seed .. + eval_episodes - 1
+    train_first_seed: int = 90000       # training: the episodes the live graph runs
     noise_seed: int = 0                 # sampling noise of the evaluation
     frame_width: int = 480              # px of the before/after frames
     frame_height: int = 360
