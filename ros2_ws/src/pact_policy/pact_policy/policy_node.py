@@ -20,7 +20,6 @@ parameters and schedules work.
 """
 
 import collections
-import functools
 import math
 import queue
 import threading
@@ -41,6 +40,7 @@ from pact_policy.core.supervision import EStopLatch, InputWatchdog, LatencyWindo
 from pact_policy.core.urdf_model import URDFError, URDFModel
 from pact_policy.hot_swap import HotSwapMixin
 from pact_policy.model_fetcher import ModelFetcher
+from pact_policy.node_guards import peer_input
 from pact_policy.policy_messages import history_names, seconds_to_duration
 from pact_policy.policy_parameters import declare_policy_parameters
 from pact_policy.process_lifetime import exit_with_parent
@@ -65,26 +65,6 @@ COMMANDS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 EPISODE_EVENTS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE,
                             durability=DurabilityPolicy.TRANSIENT_LOCAL)
 MAX_JOINT_NAMES = 1000  # distinct joint names remembered from /joint_states
-
-
-def peer_input(topic: str):
-    """
-    Wrap a subscription callback so that no message, however malformed, ends the process.
-
-    Parsers raise errors naming the field; anything else that escapes is logged with the topic
-    and the message is dropped, leaving the node's last good state in place.
-    """
-    def decorate(callback):
-        @functools.wraps(callback)
-        def guarded(self, message, *args):
-            try:
-                return callback(self, message, *args)
-            except Exception as error:  # noqa: B902 — peer input must never kill the node
-                self.get_logger().error(f'{topic}: message rejected: '
-                                        f'{type(error).__name__}: {error}')
-                return None
-        return guarded
-    return decorate
 
 
 class TickInput(NamedTuple):

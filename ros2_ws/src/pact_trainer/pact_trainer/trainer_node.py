@@ -39,7 +39,6 @@ trainer state on disk stays the last completed iteration's (a worker thread left
 interpreter exit used to abort the process inside torch, exit code -6).
 """
 
-import functools
 import json
 from pathlib import Path
 import threading
@@ -55,6 +54,7 @@ from pact_msgs.msg import PolicyStep
 from pact_msgs.msg import Scene as SceneMsg
 from pact_msgs.srv import GetModelChunk
 from pact_policy.core.checkpoint import checkpoint_bytes, load_checkpoint
+from pact_policy.node_guards import peer_input
 from pact_policy.policy_messages import logged_history_names
 from pact_policy.process_lifetime import exit_with_parent
 from pact_trainer.core.alignment_loop import IterationCancelled, PactAligner, PactConfig
@@ -103,22 +103,6 @@ PARAMETERS = {
     'max_obstacles': (256, 'most obstacles + objects accepted in one scene message'),
     'max_normalized': (100.0, 'steps with values beyond this many normalizer ranges are refused'),
 }
-
-
-def peer_input(topic: str):
-    """Wrap a subscription callback: any error is logged naming the topic, the message dropped."""
-    def decorate(callback):
-        @functools.wraps(callback)
-        def guarded(self, message, *args):
-            try:
-                return callback(self, message, *args)
-            except Exception as error:  # noqa: B902 — peer input must never kill the node
-                self.get_logger().error(f'{topic}: message rejected: '
-                                        f'{type(error).__name__}: {error}',
-                                        throttle_duration_sec=1.0)
-                return None
-        return guarded
-    return decorate
 
 
 class QueuedRollouts:
@@ -215,7 +199,7 @@ class TrainerNode(Node):
         self.robot_costs = None
         self._build_costs()
 
-    @peer_input('scene')
+    @peer_input('scene', throttle_s=1.0)
     def _on_scene(self, message: SceneMsg, robot: str):
         try:
             scene = scene_from_msg(message, self.mesh_dirs, self.p['max_obstacles'])
@@ -323,7 +307,7 @@ class TrainerNode(Node):
         self.create_subscription(SceneMsg, scene_topic,
                                  lambda m, r=robot: self._on_scene(m, r), LATCHED)
 
-    @peer_input('episode_event')
+    @peer_input('episode_event', throttle_s=1.0)
     def _log(self, message, topic: str, type_name: str) -> int:
         """Write ``message`` to the MCAP log; return its log time (ns)."""
         stamp_ns = time.time_ns()
@@ -332,7 +316,7 @@ class TrainerNode(Node):
                            stamp_ns)
         return stamp_ns
 
-    @peer_input('policy_step')
+    @peer_input('policy_step', throttle_s=1.0)
     def _on_step(self, message: PolicyStep, topic: str, robot: str):
         stamp_ns = self._log(message, topic, 'PolicyStep')
         with self.lock:
