@@ -24,7 +24,9 @@ import types
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / 'bench' / 'constraints'))
+from profiling import outermost_operators  # noqa: E402  (bench/gpu/profiling.py)
 SOURCE = 'ros2_ws/src/pact_constraints/pact_constraints/core/'
 
 
@@ -80,18 +82,6 @@ def one_call(costs, chunks, start):
     if x.device.type == 'cuda':
         torch.cuda.synchronize()
     return total.detach()
-
-
-def outermost_operators(events) -> int:
-    """Return the aten operators not called by another aten operator (forward and backward)."""
-    def nested(event):
-        parent = event.cpu_parent
-        while parent is not None:
-            if parent.name.startswith('aten::'):
-                return True
-            parent = parent.cpu_parent
-        return False
-    return sum(1 for event in events if event.name.startswith('aten::') and not nested(event))
 
 
 def operator_counts(costs, chunks, start) -> tuple:

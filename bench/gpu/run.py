@@ -38,6 +38,8 @@ import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+from profiling import outermost_operators  # noqa: E402  (bench/gpu/profiling.py)
 SYNC_EVENTS = ('cudaStreamSynchronize', 'cudaDeviceSynchronize', 'cudaEventSynchronize')
 READ_BACK_EVENTS = ('aten::_local_scalar_dense',)
 
@@ -125,18 +127,6 @@ def samples_per_second(step, device: str, batch: int, seconds: float) -> float:
             break
     synchronize(device)
     return batch * count / (time.perf_counter() - started)
-
-
-def outermost_operators(events) -> int:
-    """Return the aten operators not called by another aten operator (forward and backward)."""
-    def nested(event):
-        parent = event.cpu_parent
-        while parent is not None:
-            if parent.name.startswith('aten::'):
-                return True
-            parent = parent.cpu_parent
-        return False
-    return sum(1 for event in events if event.name.startswith('aten::') and not nested(event))
 
 
 def profile_step(step, device: str) -> dict:
