@@ -115,6 +115,7 @@ class TorchConstraintCosts:
         normals, offsets = config.workspace.faces()
         self.face_normals, self.face_offsets = self._tensor(normals), self._tensor(offsets)
         self._package_dirs, self._scene_dir = package_dirs, scene_dir
+        self._support_masks = {}   # obstacle names -> (O,) support-surface mask
         self.set_scenes(scenes)
 
     def _tensor(self, array) -> torch.Tensor:
@@ -296,10 +297,13 @@ class TorchConstraintCosts:
         return payload_clearance
 
     def _support_columns(self, obstacles: ObstacleTensors) -> torch.Tensor:
-        """Return (O,) bool: which obstacle columns are support surfaces."""
-        surfaces = set(self.config.payload.support_surfaces)
-        return torch.as_tensor([name in surfaces for name in obstacles.names],
-                               dtype=torch.bool, device=self.device)
+        """Return (O,) bool: which obstacle columns are support surfaces (once per layout)."""
+        names = tuple(obstacles.names)
+        if names not in self._support_masks:
+            surfaces = set(self.config.payload.support_surfaces)
+            self._support_masks[names] = torch.as_tensor(
+                [name in surfaces for name in names], dtype=torch.bool, device=self.device)
+        return self._support_masks[names]
 
     @staticmethod
     def _box_columns(obstacles: ObstacleTensors) -> slice:

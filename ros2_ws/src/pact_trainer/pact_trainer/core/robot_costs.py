@@ -35,8 +35,9 @@ Context keys read by the costs (all with leading batch dimension B; all optional
   ``scene_context``; without them the template scene is used for every sample;
 - ``'keypoints'`` (B, K, 3) and ``'keypoint_mask'`` (B, K): the grasp keypoint of each
   template object that has one (scene frame, m), False where the sample's scene lacks it;
-- ``'held_candidates/<field>'``: the same objects' poses and half extents
-  (``pact_constraints.core.torch_payload.ObjectTensors``), from which the costs decide which
+- ``'held_candidates/<field>'``: the same objects' poses and half extents (with
+  ``'keypoints'`` and ``'keypoint_mask'``: ``pact_constraints.core.torch_payload.
+  ObjectTensors``), from which the costs decide which
   object the gripper holds at the chunk start (held payload in clearance, ``payload_drop``).
 """
 
@@ -55,7 +56,7 @@ import torch
 
 OBSTACLE_PREFIX = 'obstacles/'
 OBJECT_PREFIX = 'held_candidates/'
-OBJECT_FIELDS = ('position', 'rotation', 'half_extents', 'keypoint', 'mask')
+OBJECT_FIELDS = ('position', 'rotation', 'half_extents')   # keypoint, mask: 'keypoints'
 
 
 class RobotCosts:
@@ -137,7 +138,8 @@ class RobotCosts:
         """Return the context's tracked objects that may be held, or None (the template's)."""
         if f'{OBJECT_PREFIX}position' not in context:
             return None
-        return ObjectTensors(*(context[f'{OBJECT_PREFIX}{name}'] for name in OBJECT_FIELDS))
+        return ObjectTensors(*(context[f'{OBJECT_PREFIX}{name}'] for name in OBJECT_FIELDS),
+                             context['keypoints'], context['keypoint_mask'])
 
     def _obstacles(self, context) -> Optional[ObstacleTensors]:
         keys = [key for key in context if key.startswith(OBSTACLE_PREFIX)]
@@ -165,9 +167,9 @@ class RobotCosts:
                    for kind, fields in obstacles.tensors.items()
                    for name, value in fields.items()}
         if self.keypoint_objects:
-            context['keypoints'], context['keypoint_mask'] = self._keypoints(scenes)
             held = object_tensors(scenes, self.config.grasp_approach.keypoint,
                                   names=self.keypoint_objects)
+            context['keypoints'], context['keypoint_mask'] = held.keypoint, held.mask
             context.update({f'{OBJECT_PREFIX}{name}': getattr(held, name)
                             for name in OBJECT_FIELDS})
         return context
@@ -192,18 +194,6 @@ class RobotCosts:
         context = {name: torch.cat([(rows[key] or fallback)[name] for key in keys])
                    for name in fallback}
         return context, valid
-
-    def _keypoints(self, scenes):
-        keypoint = self.config.grasp_approach.keypoint
-        points = np.zeros((len(scenes), len(self.keypoint_objects), 3))
-        mask = np.zeros((len(scenes), len(self.keypoint_objects)), dtype=bool)
-        for row, scene in enumerate(scenes):
-            present = {item.name: item for item in scene.objects if keypoint in item.keypoints}
-            for column, name in enumerate(self.keypoint_objects):
-                if name in present:
-                    points[row, column] = present[name].keypoint_in_scene(keypoint)
-                    mask[row, column] = True
-        return torch.as_tensor(points, dtype=torch.float32), torch.as_tensor(mask)
 
 
 def _shapes(obstacles: ObstacleTensors) -> dict:
