@@ -120,6 +120,12 @@ class ConstraintMonitor:
                                   f'of {self.max_joint_names} distinct names is reached '
                                   '(parameter max_joint_names)')
 
+    def fresh_positions(self, now: float) -> Dict[str, float]:
+        """Return {joint name: position} of the finite samples received within the timeout."""
+        return {name: sample.position for name, sample in self.joints.items()
+                if now - sample.received <= self.stale_timeout
+                and math.isfinite(sample.position)}
+
     def evaluate(self, now: float, for_markers: bool = False) -> MonitorResult:
         """
         Evaluate the active constraints from the latest inputs at time ``now`` (s).

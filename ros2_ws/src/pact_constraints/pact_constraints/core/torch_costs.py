@@ -42,7 +42,7 @@ joints, each element through the same hinge/smooth penalty. Agreement with
 against the mesh geometry capsules are conservative (distances smaller by at most the
 capsule's padding, a few cm on the Panda). In penetration box/cylinder distances are the
 depth of the deepest capsule-axis point (see ``torch_geometry``). Joints not in
-``action_joints`` are held at ``held_positions``.
+``action_joints`` are held at ``held_positions`` (``set_held_positions`` changes them).
 """
 
 from dataclasses import dataclass
@@ -117,6 +117,14 @@ class TorchConstraintCosts:
         self._package_dirs, self._scene_dir = package_dirs, scene_dir
         self._support_masks = {}   # obstacle names -> (O,) support-surface mask
         self.set_scenes(scenes)
+
+    def set_held_positions(self, positions):
+        """Hold the joints not in ``action_joints`` at ``positions`` (every joint, rad / m)."""
+        held = np.asarray(positions, dtype=float)
+        if held.shape != (len(self.robot.joint_names),):
+            raise ValueError(f'expected {len(self.robot.joint_names)} held positions '
+                             f'({self.robot.joint_names}), got shape {held.shape}')
+        self.held = self._tensor(held)
 
     def _tensor(self, array) -> torch.Tensor:
         return torch.as_tensor(np.asarray(array, dtype=float), dtype=self.dtype,
