@@ -4,20 +4,27 @@
 Constraint node: live constraint monitor publishing ``ConstraintState`` and RViz markers.
 
 Subscribes: ``/robot_description`` (std_msgs/String, latched), ``/joint_states`` (by joint
-name, sensor QoS), the scene topic (``pact_msgs/Scene``, latched; param ``scene_topic``).
+name, sensor QoS), the scene topic (``pact_msgs/Scene``, latched; param ``scene_topic``) and,
+with ``score_chunks``, the policy's PolicySteps (param ``policy_step_topic``, reliable).
 Publishes: ``constraint_state`` (pact_msgs/ConstraintState at ``rate``, stamped with the joint
-state's stamp) and ``~/markers`` (visualization_msgs/MarkerArray at <= 10 Hz).
+state's stamp), ``~/markers`` (visualization_msgs/MarkerArray at <= 10 Hz) and, with
+``score_chunks``, ``~/chunk_state`` (one ConstraintState per PolicyStep: the commanded chunk
+scored on its executed path with the trainer's function, ``core.chunk_monitor``; stamped with
+the PolicyStep's stamp).
 Parameters: ``rate`` (Hz), ``config_file`` (constraint YAML, '' = bundled default),
 ``active_constraints``, ``geometry_mode`` (exact | convex | capsule, '' = config),
 ``margins.<constraint>`` (< 0 = config), ``stale_timeout`` (s), ``robot_description_semantic``
 (SRDF XML or a path/URI to it), ``scene_file`` (scene YAML), ``scene_topic``, ``marker_rate``,
 ``mesh_dirs`` (folders a scene message's mesh URI may point into besides package:// URIs),
-``max_obstacles`` and ``max_joint_names`` (bounds on what one peer can make the node hold).
-All logic lives in ``core.monitor``; this module converts messages and schedules. Every
-subscription callback logs and drops a message it cannot use; the last good state stays.
+``max_obstacles`` and ``max_joint_names`` (bounds on what one peer can make the node hold),
+``score_chunks`` (bool) and ``policy_step_topic``.
+All logic lives in ``core.monitor`` and ``core.chunk_monitor``; this module converts messages
+and schedules. Every subscription callback logs and drops a message it cannot use; the last
+good state stays. A PolicyStep that cannot be scored still gets an UNKNOWN chunk state.
 """
 
 import functools
+import math
 import pathlib
 import time
 import xml.etree.ElementTree as ElementTree
@@ -35,7 +42,7 @@ from pact_constraints.core.scene import load_scene_yaml, SceneError
 from pact_constraints.markers import marker_array
 from pact_constraints.process_lifetime import exit_with_parent
 from pact_constraints.scene_conversion import DEFAULT_MAX_OBSTACLES, scene_from_msg
-from pact_msgs.msg import ConstraintState, Scene as SceneMsg
+from pact_msgs.msg import ConstraintState, PolicyStep, Scene as SceneMsg
 from rcl_interfaces.msg import ParameterDescriptor
 import rclpy
 from rclpy.executors import ExternalShutdownException
@@ -49,6 +56,7 @@ from visualization_msgs.msg import MarkerArray
 
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
+COMMANDS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)   # as the policy's
 MAX_MARKER_RATE = 10.0
 
 
@@ -117,10 +125,19 @@ class ConstraintNode(Node):
         scene = load_scene_yaml(scene_file) if scene_file else None
         self.mesh_dirs = [folder for folder in get('mesh_dirs').value if folder]
         self.max_obstacles = get('max_obstacles').value
+        scene_dir = pathlib.Path(scene_file).parent if scene_file else None
         self.monitor = ConstraintMonitor(
-            config, srdf, scene, get('stale_timeout').value,
-            scene_dir=pathlib.Path(scene_file).parent if scene_file else None,
+            config, srdf, scene, get('stale_timeout').value, scene_dir=scene_dir,
             max_joint_names=get('max_joint_names').value)
+        self.chunks = None
+        if get('score_chunks').value:
+            from pact_constraints.core.chunk_monitor import ChunkMonitor   # imports torch
+            self.chunks = ChunkMonitor(config, scene_dir=scene_dir)
+            if scene is not None:
+                self.chunks.set_scene(scene)
+            self.chunk_publisher = self.create_publisher(ConstraintState, '~/chunk_state', 10)
+            self.create_subscription(PolicyStep, get('policy_step_topic').value,
+                                     self._on_policy_step, COMMANDS)
         self.markers = MarkerTracker()
         self.marker_period = 1.0 / min(MAX_MARKER_RATE, max(get('marker_rate').value, 1e-3))
         self._last_marker_time = -1e9
@@ -133,7 +150,8 @@ class ConstraintNode(Node):
         self.create_timer(1.0 / get('rate').value, self._on_timer)
         self.get_logger().info(
             f'constraint node: {config.geometry_mode} geometry, active {list(config.active)}, '
-            f'{get("rate").value:.0f} Hz')
+            f'{get("rate").value:.0f} Hz, chunk scoring '
+            + (f'on ({get("policy_step_topic").value})' if self.chunks else 'off'))
 
     def _declare_parameters(self):
         def describe(text):
@@ -159,6 +177,11 @@ class ConstraintNode(Node):
             'most obstacles + objects accepted in one scene message'))
         self.declare_parameter('max_joint_names', DEFAULT_MAX_JOINT_NAMES, describe(
             'most distinct joint names remembered from /joint_states'))
+        self.declare_parameter('score_chunks', True, describe(
+            'score every commanded chunk (PolicyStep.command) on its executed path, as the '
+            'trainer does, and publish the result on ~/chunk_state'))
+        self.declare_parameter('policy_step_topic', 'policy_node/policy_step', describe(
+            'pact_msgs/PolicyStep topic of the policy node'))
 
     # ----------------------------------------------------------------- callbacks
     @peer_input('robot_description')
@@ -171,16 +194,50 @@ class ConstraintNode(Node):
             return
         self.markers_reset()
         self.get_logger().info(f'robot model {robot.robot_id}: joints {robot.joint_names}')
+        self._update_chunks('robot', lambda chunks: chunks.set_robot(robot))
 
     @peer_input('scene')
     def _on_scene(self, msg: SceneMsg):
         try:
-            self.monitor.set_scene(scene_from_msg(msg, self.mesh_dirs, self.max_obstacles))
+            scene = scene_from_msg(msg, self.mesh_dirs, self.max_obstacles)
+            self.monitor.set_scene(scene)
         except (SceneError, RobotModelError) as error:
             self.get_logger().error(f'rejected scene, keeping the last good one: {error}')
             return
         self.markers_reset()
         self.get_logger().info(f'scene version {msg.version}: {len(msg.obstacles)} obstacles')
+        self._update_chunks('scene', lambda chunks: chunks.set_scene(scene))
+
+    def _update_chunks(self, what: str, update):
+        """Give the chunk scoring what the live monitor accepted; on refusal chunks go UNKNOWN."""
+        if self.chunks is None:
+            return
+        try:
+            update(self.chunks)
+        except (RobotModelError, SceneError) as error:
+            reason = f'chunk scoring cannot use the new {what}: {error}'
+            self.chunks.refuse(what, reason)
+            self.get_logger().error(reason)
+
+    @peer_input('policy_step')
+    def _on_policy_step(self, msg: PolicyStep):
+        from pact_constraints.core.chunk_monitor import ChunkCommand, ChunkResult
+        started = time.perf_counter()
+        command = ChunkCommand(msg.episode_id, msg.step_index, list(msg.action_names),
+                               msg.action_dim, msg.command_horizon, msg.command, msg.action_dt)
+        try:
+            result = self.chunks.evaluate(command, self.monitor.fresh_positions(time.monotonic()))
+        except Exception as error:  # noqa: B902 — report UNKNOWN, never go silent
+            result = ChunkResult(STATUS_UNKNOWN, f'episode {msg.episode_id[:64]!r} step '
+                                 f'{msg.step_index}: chunk scoring failed: '
+                                 f'{type(error).__name__}: {error}')
+            self.get_logger().error(result.message, throttle_duration_sec=1.0)
+        state = chunk_state_message(result, self.chunks, msg.header.stamp)
+        state.compute_time = time.perf_counter() - started
+        self.chunk_publisher.publish(state)
+        if result.status == STATUS_UNKNOWN:
+            self.get_logger().warn(f'chunk status UNKNOWN: {result.message}',
+                                   throttle_duration_sec=2.0)
 
     @peer_input('joint_states')
     def _on_joint_state(self, msg: JointState):
@@ -259,6 +316,33 @@ class ConstraintNode(Node):
             state.clearance_link, state.clearance_obstacle = (closest.robot_link,
                                                               closest.other_name)
         return state
+
+
+def chunk_state_message(result, chunks, stamp) -> ConstraintState:
+    """
+    Return the ConstraintState of one scored chunk (``core.chunk_monitor.ChunkResult``).
+
+    ``measured`` holds the path's minimum clearance for ``clearance`` and NaN for the other
+    terms (a chunk's cost sums over the path; it has no single measured quantity); no witness
+    points (the torch path does not compute them); geometry ``capsule`` (the trainer's).
+    """
+    state = ConstraintState(status=result.status, status_message=result.message,
+                            geometry_mode='capsule')
+    state.header.stamp = stamp
+    state.header.frame_id = chunks.scene.frame
+    state.scene_version = int(chunks.scene.version)
+    if chunks.robot is not None:
+        state.robot_id = chunks.robot.robot_id
+    clearance = result.min_clearance if math.isfinite(result.min_clearance) else math.nan
+    for name, value in result.costs.items():
+        state.names.append(name)
+        state.values.append(value)
+        state.margins.append(result.margins[name])
+        state.measured.append(clearance if name == 'clearance' else math.nan)
+        state.violated.append(value > 0.0)
+    if result.costs and math.isfinite(result.min_clearance):
+        state.has_clearance, state.min_clearance = True, result.min_clearance
+    return state
 
 
 def main(args=None):

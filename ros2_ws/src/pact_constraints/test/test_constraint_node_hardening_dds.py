@@ -13,7 +13,7 @@ UNKNOWN (never OK) when it cannot measure what a constraint needs.
 from pact_constraints.core.robot_assets import PANDA_SRDF, PANDA_URDF, read_description
 from pact_constraints.core.scene import scene_from_dict
 from pact_constraints.scene_conversion import scene_to_msg
-from pact_msgs.msg import ConstraintState, Obstacle, Scene as SceneMsg
+from pact_msgs.msg import ConstraintState, Obstacle, PolicyStep, Scene as SceneMsg
 from pact_testing.message_fill import HOSTILE_KINDS, hostile_message
 from pact_testing.processes import NodeProcess, wait_until
 import pytest
@@ -167,13 +167,23 @@ def test_joint_names_beyond_the_limit_are_refused_and_the_robot_still_evaluated(
 
 
 def test_every_input_filled_with_hostile_values_leaves_the_node_alive_and_publishing(peer):
+    steps = peer.node.create_publisher(PolicyStep, '/policy_node/policy_step', 10)
+    chunk_states = []
+    peer.node.create_subscription(ConstraintState, '/constraint_node/chunk_state',
+                                  chunk_states.append, 10)
+    peer.wait(lambda: steps.get_subscription_count() > 0, 'the PolicyStep subscription')
     publishers = [(String, peer.description), (SceneMsg, peer.scene),
-                  (JointState, peer.node.create_publisher(JointState, '/joint_states', 5))]
+                  (JointState, peer.node.create_publisher(JointState, '/joint_states', 5)),
+                  (PolicyStep, steps)]
     for kind in HOSTILE_KINDS:
         for cls, publisher in publishers:
             publisher.publish(hostile_message(cls, kind))
         wait_until(lambda: False, 0.2, peer.spin)
     assert peer.process.alive(), peer.process.output()[-3000:]
+    # every hostile PolicyStep is answered UNKNOWN with a reason (and none is scored)
+    peer.wait(lambda: len(chunk_states) == len(HOSTILE_KINDS), 'a chunk state per PolicyStep')
+    assert all(state.status == ConstraintState.STATUS_UNKNOWN and 'malformed command' in
+               state.status_message and not state.names for state in chunk_states), chunk_states
     peer.description.publish(String(data=read_description(PANDA_URDF)))
     peer.wait_state(lambda s: s.status != ConstraintState.STATUS_UNKNOWN,
                     'an evaluation after the hostile messages')  # ('empty' is a valid scene)
