@@ -74,6 +74,12 @@ def parse_arguments(argv=None) -> argparse.Namespace:
         mode.add_argument('--steps-per-epoch', type=int, default=50)
         mode.add_argument('--max-inner-epochs', type=int, default=4)
         mode.add_argument('--batch-size', type=int, default=128)
+        mode.add_argument('--guided-timestep-share', type=float, default=0.0,
+                          help='share of every distillation batch drawn at the guided noise '
+                          'levels (0 = uniform levels)')
+        mode.add_argument('--absorb-target', type=float, default=1.0,
+                          help='stop an iteration once the student has learnt this share of '
+                          "the teacher's correction on the fresh rollouts (1 = never early)")
         mode.add_argument('--urdf', default=PANDA_URDF, help='robot URDF (URI or path)')
         mode.add_argument('--srdf', default=PANDA_SRDF, help='robot SRDF (URI or path)')
         mode.add_argument('--constraints', default='',
@@ -181,6 +187,8 @@ def build_aligner(arguments, distributed: DistributedTraining = None):
                         steps_per_epoch=arguments.steps_per_epoch,
                         max_inner_epochs=arguments.max_inner_epochs,
                         learning_rate=arguments.learning_rate, kl_bound=arguments.kl_bound,
+                        absorb_target=arguments.absorb_target,
+                        guided_timestep_share=arguments.guided_timestep_share,
                         guidance=guidance_schedule(arguments), jacobian=arguments.jacobian,
                         objective=arguments.method, seed=arguments.seed,
                         precision=arguments.precision)

@@ -39,6 +39,7 @@ trainer state on disk stays the last completed iteration's (a worker thread left
 interpreter exit used to abort the process inside torch, exit code -6).
 """
 
+import dataclasses
 import json
 from pathlib import Path
 import threading
@@ -91,6 +92,8 @@ PARAMETERS = {
     'max_inner_epochs': (4, 'inner epochs per iteration at most'),
     'batch_size': (128, 'distillation minibatch size'),
     'guidance_preset': ('reference_w0.03', 'guidance schedule preset (see core.guidance)'),
+    'guidance_scale': (-1.0, "replace the preset's scale w (>= 0; -1 = the preset's own)"),
+    'guided_timestep_share': (0.0, 'share of each distillation batch at guided noise levels'),
     'jacobian': ('auto', "teacher Jacobian: 'auto' ('full' for presets that guide noisy levels, "
                  "e.g. tilt_exact; else 'stop_gradient'), 'stop_gradient' or 'full'"),
     'robot_description_topic': ('/robot_description', 'latched URDF (std_msgs/String)'),
@@ -129,6 +132,8 @@ class TrainerNode(Node):
             raise ValueError('parameter base_checkpoint is required (a pact_policy archive)')
         # refused preset/Jacobian pairs stop the node here, before anything is loaded
         self.guidance = preset(self.p['guidance_preset'])
+        if self.p['guidance_scale'] >= 0.0:
+            self.guidance = dataclasses.replace(self.guidance, scale=self.p['guidance_scale'])
         self.jacobian = resolve_jacobian(self.guidance, self.p['jacobian'])
         if self.p['torch_threads'] > 0:
             torch.set_num_threads(self.p['torch_threads'])
@@ -236,6 +241,7 @@ class TrainerNode(Node):
                        steps_per_epoch=self.p['steps_per_epoch'],
                        max_inner_epochs=self.p['max_inner_epochs'],
                        batch_size=self.p['batch_size'],
+                       guided_timestep_share=self.p['guided_timestep_share'],
                        guidance=self.guidance, jacobian=self.jacobian, iterations=1 << 30),
             state_dir=self.p['state_dir'], device=self.device)
         resumed = self.aligner.try_resume()

@@ -63,6 +63,30 @@ def test_trust_region_stops_inner_epochs_when_the_kl_proxy_exceeds_its_bound():
     assert not record['kl_stopped'] and record['inner_epochs'] == 3
 
 
+def test_iterations_log_the_absorbed_correction_and_stop_once_it_is_reached():
+    # The last epoch's share is logged; a target the first epoch already reaches (any share
+    # above -1000) stops after one epoch, the default (1.0, never reached) runs every epoch.
+    torch.set_num_threads(1)
+    full = toy_aligner('velocity', iterations=1, kl_bound=10.0, max_inner_epochs=3,
+                       guidance=GUIDANCE, guided_timestep_share=0.5)
+    record = full.step()
+    assert record['inner_epochs'] == 3 and len(record['correction_absorbed']) == 1
+    assert 0.0 < record['correction_absorbed'][0] <= 1.0   # distilling learns part of it
+    early = toy_aligner('velocity', iterations=1, kl_bound=10.0, max_inner_epochs=3,
+                        guidance=GUIDANCE, absorb_target=1e-9)
+    early_record = early.step()
+    assert early_record['inner_epochs'] == 1 and early_record['correction_absorbed'][0] >= 1e-9
+
+
+@pytest.mark.parametrize('field, value', [('absorb_target', 0.0), ('absorb_target', 1.5),
+                                          ('guided_timestep_share', -0.1),
+                                          ('guided_timestep_share', 1.1)])
+def test_config_refuses_shares_outside_their_range(field, value):
+    from pact_trainer.core.alignment_loop import PactConfig
+    with pytest.raises(ValueError, match=field):
+        PactConfig(**{field: value})
+
+
 def test_curriculum_interpolates_margins_and_advances_only_below_target():
     curriculum = MarginCurriculum({'clearance': 0.0, 'joint': 0.1},
                                   {'clearance': 0.04, 'joint': 0.2}, num_stages=4,

@@ -16,7 +16,13 @@ One iteration i:
 3. teacher = accepted policy (``TeacherUpdate``: previous iterate, soft, or frozen base);
 4. up to ``max_inner_epochs`` epochs of ``steps_per_epoch`` distillation steps (learning rate ×
    ``step_scale``); after each epoch the KL proxy student vs. the accepted policy on the fresh
-   rollouts is measured, and training stops once it exceeds the bound δ (``kl_bound``);
+   rollouts is measured, and training stops once it exceeds the bound δ (``kl_bound``), or
+   once the student has learnt ``absorb_target`` of the teacher's correction on those
+   rollouts (``distillation.correction_absorbed``, logged after the last epoch; PACT only;
+   1.0, the default, never stops early) — the step the trust region allows, not a fixed
+   number of epochs;
+   ``guided_timestep_share`` of every distillation batch is drawn at the guided noise levels
+   (``distillation.focused_timesteps``; 0, the default, draws every level uniformly);
 5. a crash-safe checkpoint of everything (weights, optimiser, buffer, curriculum, counters,
    history) marks the iteration complete; ``PactAligner.resume`` restarts from it.
 
@@ -36,6 +42,7 @@ student + KL evaluations), wall-clock seconds of this run including previous ses
 
 from dataclasses import asdict, dataclass, field
 import json
+import math
 from pathlib import Path
 import threading
 import time
@@ -43,8 +50,9 @@ import time
 from pact_trainer.core.baselines.rwr import rwr_loss
 from pact_trainer.core.costs import CostSet
 from pact_trainer.core.curriculum import MarginCurriculum
-from pact_trainer.core.distillation import (distillation_loss, DistillationBatch, kl_proxy,
-                                            PRECISIONS, TeacherUpdate)
+from pact_trainer.core.distillation import (correction_absorbed, distillation_loss,
+                                            DistillationBatch, kl_proxy, PRECISIONS,
+                                            TeacherUpdate)
 from pact_trainer.core.guidance import default_schedule, GuidanceSchedule, resolve_jacobian
 from pact_trainer.core.improvement_gate import ImprovementGate, RolloutStatistics
 from pact_trainer.core.policy_io import (atomic_torch_save, frozen_copy, policy_from_state,
@@ -86,6 +94,8 @@ class PactConfig:
     gate: ImprovementGate = field(default_factory=ImprovementGate)
     objective: str = 'pact'
     rwr_temperature: float = 0.1
+    absorb_target: float = 1.0
+    guided_timestep_share: float = 0.0
     seed: int = 0
     precision: str = 'fp32'
 
@@ -93,6 +103,11 @@ class PactConfig:
         """Validate the objective and the precision; resolve the Jacobian against the guidance."""
         if self.objective not in OBJECTIVES:
             raise ValueError(f'objective must be one of {OBJECTIVES}, got {self.objective!r}')
+        if not 0.0 < self.absorb_target <= 1.0:
+            raise ValueError(f'absorb_target must be in (0, 1], got {self.absorb_target}')
+        if not 0.0 <= self.guided_timestep_share <= 1.0:
+            raise ValueError(f'guided_timestep_share must be in [0, 1], got '
+                             f'{self.guided_timestep_share}')
         if self.precision not in PRECISIONS:
             raise ValueError(f'precision must be one of {PRECISIONS}, got {self.precision!r}')
         self.jacobian = resolve_jacobian(self.guidance, self.jacobian)
@@ -256,7 +271,7 @@ class PactAligner:
         for group in self.optimizer.param_groups:
             group['lr'] = self.config.learning_rate * self.step_scale
         self.student.train()
-        kl, epochs, losses, calls = 0.0, 0, [], 0
+        kl, epochs, losses, calls, absorbed = 0.0, 0, [], 0, []
         fresh_batch = DistillationBatch(fresh.action, fresh.observation, fresh.context)
         # The buffer goes to the device once and each epoch's rows are drawn at once (the same
         # index stream as one draw per step), so no step copies host data or waits for the
@@ -277,7 +292,8 @@ class PactAligner:
                                           self.config.rwr_temperature, generator)
                 else:
                     loss, info = distillation_loss(self.student, teacher, minibatch, generator,
-                                                   self.config.precision)
+                                                   self.config.precision,
+                                                   self.config.guided_timestep_share)
                 self.optimizer.zero_grad()
                 loss.backward()
                 if self.distributed is not None:
@@ -291,11 +307,28 @@ class PactAligner:
             self.counters['denoiser_calls'] += 2 * len(fresh)
             if kl > self.config.kl_bound:
                 break
+            last = epochs == self.config.max_inner_epochs
+            if self.config.objective == 'pact' and (last or self.config.absorb_target < 1.0):
+                absorbed.append(self._absorbed(teacher, fresh_batch))
+                if absorbed[-1] is not None and absorbed[-1] >= self.config.absorb_target:
+                    break
         self.counters['denoiser_calls'] += int(calls)
         self.student.eval()
         return {'kl_proxy': kl, 'kl_bound': self.config.kl_bound, 'inner_epochs': epochs,
-                'kl_stopped': kl > self.config.kl_bound,
+                'kl_stopped': kl > self.config.kl_bound, 'correction_absorbed': absorbed,
                 'distillation_loss': float(torch.stack(losses).mean()) if losses else 0.0}
+
+    def _absorbed(self, teacher: SafeTeacher, fresh: DistillationBatch):
+        """Return the share of the teacher's correction learnt on ``fresh``, None if unguided."""
+        probe_seed = self.config.seed * 100003 + self.iteration + 7_777_777
+        self.student.eval()
+        absorbed = correction_absorbed(
+            self.student, teacher, fresh,
+            torch.Generator(device=self.device).manual_seed(probe_seed))
+        self.student.train()
+        if self.distributed is not None:
+            absorbed = self.distributed.mean(absorbed)
+        return absorbed if math.isfinite(absorbed) else None   # None: nothing guided
 
     # --- checkpoint / resume --------------------------------------------------------------
 

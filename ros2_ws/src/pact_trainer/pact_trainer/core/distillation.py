@@ -40,17 +40,46 @@ class DistillationBatch:
     context: Context
 
 
-def noisy_inputs(policy, batch: DistillationBatch, generator: torch.Generator = None):
-    """Return normalised a_t (B,H,D), timesteps (B,), normalised obs (B,O), clean, noise."""
+def noisy_inputs(policy, batch: DistillationBatch, generator: torch.Generator = None,
+                 timestep: torch.Tensor = None):
+    """
+    Return normalised a_t (B,H,D), timesteps (B,), normalised obs (B,O), clean, noise.
+
+    ``timestep`` (B,) replaces the uniform draw when given.
+    """
     clean = policy.normalize_action(batch.action.to(policy.device))
     observation = policy.normalize_observation(batch.observation.to(policy.device))
     noise = torch.randn(clean.shape, generator=generator, device=clean.device, dtype=clean.dtype)
-    timestep = policy.sample_timesteps(clean.shape[0], generator)
+    if timestep is None:
+        timestep = policy.sample_timesteps(clean.shape[0], generator)
     return policy.add_noise(clean, noise, timestep), timestep, observation, clean, noise
 
 
+def focused_timesteps(student, teacher: SafeTeacher, size: int, guided_share: float,
+                      generator: torch.Generator = None) -> torch.Tensor:
+    """
+    Return (size,) training timesteps: ``guided_share`` of them at guided levels (λ_t > 0).
+
+    The rest are uniform, as in plain denoising training. Only guided levels carry the
+    teacher's correction; with a low-noise schedule they are a quarter of the levels, so a
+    uniform draw spends most of each batch re-fitting the teacher's own prediction. The
+    minimiser of the loss at every level is unchanged (the teacher's target there); only the
+    share of the batch each level gets changes. Guided levels are found by rejection from
+    uniform candidates (16 per wanted sample; fewer are used when fewer are guided).
+    """
+    timestep = student.sample_timesteps(size, generator)
+    wanted = int(round(guided_share * size))
+    if wanted <= 0:
+        return timestep
+    candidates = student.sample_timesteps(16 * wanted, generator)
+    guided = candidates[teacher.lambda_t(candidates) > 0][:wanted]
+    timestep[:guided.shape[0]] = guided
+    return timestep
+
+
 def distillation_loss(student, teacher: SafeTeacher, batch: DistillationBatch,
-                      generator: torch.Generator = None, precision: str = 'fp32'):
+                      generator: torch.Generator = None, precision: str = 'fp32',
+                      guided_share: float = 0.0):
     """
     Return (loss, info) of one distillation step; info holds mean λ_t, cost, guided share.
 
@@ -59,8 +88,13 @@ def distillation_loss(student, teacher: SafeTeacher, batch: DistillationBatch,
     to be read (``float``/``int``) once the caller needs them, e.g. after an epoch.
     ``precision`` 'bf16' runs the student's and the teacher's networks under bfloat16 autocast;
     the teacher's target, the constraint costs, their gradient and the loss stay float32.
+    ``guided_share``: the share of the batch drawn at guided levels (``focused_timesteps``).
     """
-    noisy, timestep, observation, _, _ = noisy_inputs(student, batch, generator)
+    timestep = None
+    if guided_share > 0.0:
+        timestep = focused_timesteps(student, teacher, batch.action.shape[0], guided_share,
+                                     generator)
+    noisy, timestep, observation, _, _ = noisy_inputs(student, batch, generator, timestep)
     context = context_to(batch.context, student.device)
     with network_precision(student.device, precision):
         output = teacher.target(noisy, timestep, observation, context)
@@ -94,6 +128,31 @@ def kl_proxy(student, teacher_policy, batch: DistillationBatch,
         alpha = student.noise_levels(timestep).alpha.to(difference)
         difference = difference * alpha.reshape(-1, 1, 1)
     return float(torch.mean(difference ** 2))
+
+
+@torch.no_grad()
+def correction_absorbed(student, teacher: SafeTeacher, batch: DistillationBatch,
+                        generator: torch.Generator = None) -> float:
+    """
+    Return the fraction of the teacher's correction the student has learnt (1 = all, 0 = none).
+
+    On the guided rows (λ_t > 0) of fresh noise/timesteps, with the teacher's prediction p, its
+    target p + c and the student's prediction f: 1 − Σ‖f − (p + c)‖² / Σ‖c‖². A student equal to
+    the teacher scores 0, one that matches the target scores 1, one that moved elsewhere scores
+    below 0. This measures the part of the distillation loss that carries the tilt: the full
+    loss is dominated by the denoising error the teacher itself has, which no step removes.
+    Returns nan when no row is guided or the correction is zero.
+    """
+    noisy, timestep, observation, _, _ = noisy_inputs(student, batch, generator)
+    output = teacher.target(noisy, timestep, observation, context_to(batch.context,
+                                                                     student.device))
+    guided = output.lambda_t > 0
+    if not bool(guided.any()):
+        return float('nan')
+    correction = (output.target - output.prediction)[guided]
+    residual = student.predict(noisy, timestep, observation)[guided] - output.target[guided]
+    size = float(correction.pow(2).sum())
+    return float('nan') if size == 0.0 else 1.0 - float(residual.pow(2).sum()) / size
 
 
 @dataclass(frozen=True)
