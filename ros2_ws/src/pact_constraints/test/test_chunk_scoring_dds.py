@@ -223,4 +223,7 @@ def test_score_chunks_false_leaves_the_topics_out(ros_node, tmp_path):
             process.output()[-3000:]
         assert ros_node.count_publishers('/constraint_node/chunk_state') == 0
         assert ros_node.count_subscribers('/policy_node/policy_step') == 0
-        assert 'chunk scoring off' in process.output()
+        # the start-up log line is written after the publishers exist and read asynchronously
+        assert wait_until(lambda: 'chunk scoring off' in process.output(), TIMEOUT_S,
+                          lambda: rclpy.spin_once(ros_node, timeout_sec=0.05)), \
+            process.output()[-3000:]
