@@ -1,5 +1,5 @@
 # PACT-ROS — every command a newcomer needs. See README.md.
-.PHONY: setup test lint clean help demo bench bench-constraints bench-policy bench-alignment \
+.PHONY: setup test lint lint-imports clean help demo bench bench-constraints bench-policy bench-alignment \
 	bench-alignment-toy bench-alignment-sim
 
 help:
@@ -7,6 +7,7 @@ help:
 	@echo "make test    set up, then run the whole test suite (colcon test + tests/)"
 	@echo "make demo    set up, then align a policy live in MuJoCo (ROS 2 graph) -> runs/<time>/"
 	@echo "make lint    ruff over the whole repository"
+	@echo "make lint-imports   architecture walls (.importlinter) over the package sources"
 	@echo "make clean   remove build products (keeps .venv)"
 	@echo "make bench   every benchmark below; rewrites the committed results under bench/"
 	@echo "make bench-constraints   constraint library -> bench/constraints/RESULTS.md"
@@ -22,10 +23,13 @@ test: setup
 	@bash scripts/run_tests.sh
 
 demo: setup
-	@bash -c 'source pact_env.sh && python -m pact_trainer.mujoco_demo $(DEMO_ARGS)'
+	@bash -c 'source pact_env.sh && python -m pact_eval.mujoco_demo $(DEMO_ARGS)'
 
 lint: setup
 	@.venv/bin/ruff check .
+
+lint-imports: setup
+	@bash -c 'source pact_env.sh && python -m pytest -q tests/test_architecture_contracts.py'
 
 clean:
 	rm -rf ros2_ws/build ros2_ws/install ros2_ws/log pact_env.sh

@@ -8,14 +8,14 @@ reference it makes is followed: profiles, build contexts and Dockerfiles, the mo
 commands run, every file a command or the environment names inside the image (which must exist
 in the repository AND be copied into the image by the service's Dockerfile), the GPU reservation
 of the trainer, and that the ``sim`` profile starts the same nodes with the same parameter files
-as ``make demo`` (pact_trainer.demo_graph).
+as ``make demo`` (pact_eval.demo_graph).
 """
 
 import pathlib
 import re
 import xml.etree.ElementTree as ElementTree
 
-from pact_trainer.demo_graph import NODES
+from pact_eval.demo_graph import NODES
 import pytest
 import yaml
 
@@ -148,8 +148,8 @@ def test_the_sim_profile_is_the_graph_of_make_demo(repo_root, compose):
                 for node, (_, module, area) in NODES.items()}
     assert demo_nodes == expected
     drivers = [command_of(s) for s in services_of(compose, 'sim').values()
-               if command_of(s)[2] == 'pact_trainer.episode_driver']
-    assert drivers == [['python', '-m', 'pact_trainer.episode_driver', '--params-file',
+               if command_of(s)[2] == 'pact_eval.episode_driver']
+    assert drivers == [['python', '-m', 'pact_eval.episode_driver', '--params-file',
                         f'{IMAGE_ROOT}config/demo/mujoco_demo.yaml']]
 
 

@@ -5,7 +5,7 @@ Which safety events, between which bodies, a policy causes in pact_sim (a diagno
 
 The alignment report counts events per episode; this breaks them down by kind and by the bodies
 involved, using the same closed loop, layout seeds and noise as the benchmark's evaluation
-(``pact_trainer.core.sim_evaluation``). It shows, for instance, whether a task's events are ones
+(``pact_eval.core.sim_evaluation``). It shows, for instance, whether a task's events are ones
 the constraint set models at all (robot links against obstacles) or not (a held or dropped
 object). Run from the repository root after ``make setup && source pact_env.sh``::
 
@@ -23,7 +23,7 @@ import torch
 def breakdown(checkpoint: Path, task: str, seeds: list, device: str = 'cpu') -> tuple:
     """Return (evaluation result, event counts keyed by 'kind: body, body') over ``seeds``."""
     from pact_policy.core.checkpoint import load_checkpoint
-    from pact_trainer.core.sim_evaluation import evaluate_in_sim
+    from pact_eval.core.sim_evaluation import evaluate_in_sim
     policy = load_checkpoint(checkpoint, device=device).policy.float().eval()
     result = evaluate_in_sim(policy, task, seeds)
     counts = Counter()

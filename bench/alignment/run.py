@@ -122,7 +122,7 @@ def run_sim_seed(seed: int, task: str, base_path: Path, budget: dict, episodes: 
     from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
     from pact_sim.core.vector_env import VectorEnv
     from pact_trainer.align_cli import build_robot_costs
-    from pact_trainer.core.sim_source import VectorEnvSource, world_context
+    from pact_eval.core.sim_source import VectorEnvSource, world_context
     base = load_checkpoint(base_path).policy.float().to(device)
     env = VectorEnv(task, 8)
     env.reset(list(range(env.num_envs)))
@@ -176,7 +176,7 @@ def side_by_side_latency(task: str, base_path: Path, aligned_path: Path,
     from pact_policy.core.checkpoint import load_checkpoint
     from pact_sim.core.vector_env import VectorEnv
     from pact_trainer.align_cli import build_robot_costs
-    from pact_trainer.core.sim_source import world_context
+    from pact_eval.core.sim_source import world_context
     base = load_checkpoint(base_path).policy.float().eval()
     aligned = load_checkpoint(aligned_path).policy.float().eval()
     env = VectorEnv(task, 1)
@@ -198,7 +198,7 @@ def curve_of(history) -> list:
 
 def evaluate_in_sim(policy, task: str, episodes: int, seed: int, context_fn=None) -> dict:
     """Return success/safe rates and events per episode from pact_sim's judge (evaluation)."""
-    from pact_trainer.core.sim_evaluation import evaluate_in_sim as evaluate_policy
+    from pact_eval.core.sim_evaluation import evaluate_in_sim as evaluate_policy
     seeds = seeds_in('evaluation', seed * 1000, episodes)
     return evaluate_policy(policy, task, seeds, noise_seed=seed,
                            context_fn=context_fn).metrics()

@@ -88,7 +88,7 @@ def judge(task: str, checkpoint: Path, seed: int, episodes: int) -> list:
     from dataclasses import asdict
     from pact_policy.core.checkpoint import load_checkpoint
     from pact_sim.core.seed_ranges import seeds_in
-    from pact_trainer.core.sim_evaluation import evaluate_in_sim
+    from pact_eval.core.sim_evaluation import evaluate_in_sim
     policy = load_checkpoint(checkpoint).policy.float().eval()
     result = evaluate_in_sim(policy, task, seeds_in('evaluation', 1000 * seed, episodes),
                              noise_seed=seed)

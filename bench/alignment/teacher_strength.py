@@ -44,8 +44,8 @@ def evaluate_scale(task: str, base_path: Path, scale: float, preset_name: str, s
     from pact_trainer.core.baselines.guardrail import GuardrailPolicy
     from pact_trainer.core.guidance import preset
     from pact_trainer.core.safe_teacher import SafeTeacher
-    from pact_trainer.core.sim_evaluation import evaluate_in_sim
-    from pact_trainer.core.sim_source import world_context
+    from pact_eval.core.sim_evaluation import evaluate_in_sim
+    from pact_eval.core.sim_source import world_context
     base = load_checkpoint(base_path, device=device).policy.float().eval()
     if scale == 0.0:
         return evaluate_in_sim(base, task, seeds)

@@ -87,8 +87,8 @@ def policy_rollouts(task: str, checkpoint: Path, seeds, progress):
     """Run the base policy in the benchmark's closed loop; return its executed chunks."""
     from pact_policy.core.checkpoint import load_checkpoint
     from pact_sim.core.vector_env import VectorEnv
-    from pact_trainer.core.observation_history import observation_index, RowHistory
-    from pact_trainer.core.sim_evaluation import EpisodeNoise
+    from pact_eval.core.observation_history import observation_index, RowHistory
+    from pact_eval.core.sim_evaluation import EpisodeNoise
     policy = load_checkpoint(checkpoint).policy.float().eval()
     env = VectorEnv(task, len(seeds))
     history = RowHistory(policy.config.n_obs_steps,

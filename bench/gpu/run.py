@@ -66,7 +66,7 @@ class Workload:
         from pact_policy.core.checkpoint import load_checkpoint
         from pact_sim.core.vector_env import VectorEnv
         from pact_trainer.align_cli import build_robot_costs
-        from pact_trainer.core.sim_source import VectorEnvSource
+        from pact_eval.core.sim_source import VectorEnvSource
         import torch
         self.task = task
         self.base = load_checkpoint(ROOT / 'models' / 'base' / f'{task}_base.pact').policy

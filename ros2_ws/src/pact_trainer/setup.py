@@ -28,7 +28,6 @@ setup(
         'console_scripts': [
             'trainer_node = pact_trainer.trainer_node:main',
             'pact_align = pact_trainer.align_cli:main',
-            'mujoco_demo = pact_trainer.mujoco_demo:main',
         ],
     },
 )

@@ -170,7 +170,7 @@ def build_aligner(arguments, distributed: DistributedTraining = None):
     env = None
     if arguments.mode == 'sim':
         from pact_sim.core.vector_env import VectorEnv
-        from pact_trainer.core.sim_source import VectorEnvSource
+        from pact_eval.core.sim_source import VectorEnvSource
         env = VectorEnv(arguments.task, arguments.num_envs)
         from pact_sim.core.seed_ranges import training_layout_seed
         # resets every world, on layouts of the training range only

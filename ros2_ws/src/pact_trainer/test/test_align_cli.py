@@ -5,6 +5,7 @@
 import json
 
 from pact_constraints.core.config import default_config_path
+from pact_eval.core.sim_source import VectorEnvSource
 from pact_msgs.msg import PolicyStep
 from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
 from pact_policy.core.normalizer import Normalizer
@@ -12,7 +13,6 @@ from pact_policy.core.policy import DiffusionPolicy
 from pact_policy.core.policy_config import PolicyConfig
 from pact_sim.core.vector_env import VectorEnv
 from pact_trainer.align_cli import build_robot_costs, main, observations_from_mcap
-from pact_trainer.core.sim_source import VectorEnvSource
 from pact_trainer.core.toy_problem import make_toy_policy
 from pact_trainer.mcap_log import McapLog
 from rclpy.serialization import serialize_message

@@ -67,8 +67,8 @@ def test_seed_ranges_are_disjoint_and_checked():
 
 
 def test_the_demo_draws_its_layouts_from_the_right_ranges():
-    from pact_trainer.core.demo_settings import DemoSettings, load_settings
-    from pact_trainer.mujoco_demo import overlay_path
+    from pact_eval.core.demo_settings import DemoSettings, load_settings
+    from pact_eval.mujoco_demo import overlay_path
     for settings in (DemoSettings(), load_settings(overlay_path())):
         assert settings.eval_first_seed in seed_ranges.EVALUATION
         assert settings.eval_first_seed + settings.eval_episodes - 1 in seed_ranges.EVALUATION

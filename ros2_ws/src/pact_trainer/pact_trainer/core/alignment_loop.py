@@ -57,7 +57,7 @@ from pact_trainer.core.guidance import default_schedule, GuidanceSchedule, resol
 from pact_trainer.core.improvement_gate import ImprovementGate, RolloutStatistics
 from pact_trainer.core.policy_io import (atomic_torch_save, frozen_copy, policy_from_state,
                                          policy_state)
-from pact_trainer.core.rollouts import RolloutBatch, RolloutBuffer
+from pact_trainer.core.rollouts import RolloutBatch, RolloutBuffer, RolloutSource
 from pact_trainer.core.safe_teacher import SafeTeacher
 from pact_trainer.core.sources import sampler_calls
 import torch
@@ -135,7 +135,7 @@ def per_constraint(names, values: torch.Tensor) -> dict:
 class PactAligner:
     """Run PACT iterations on ``policy`` against ``source``; state lives in ``state_dir``."""
 
-    def __init__(self, policy, costs: CostSet, source, config: PactConfig,
+    def __init__(self, policy, costs: CostSet, source: RolloutSource, config: PactConfig,
                  curriculum: MarginCurriculum = None, state_dir: Path = None,
                  device: str = None, distributed=None):
         self.device = device or ('cuda' if torch.cuda.is_available() else 'cpu')

@@ -11,7 +11,7 @@ cost); denoiser calls as chunks × sampler evaluations per chunk.
 """
 
 from pact_trainer.core.costs import slice_context
-from pact_trainer.core.rollouts import RolloutBatch
+from pact_trainer.core.rollouts import RolloutBatch, RolloutSource
 import torch
 
 
@@ -22,7 +22,7 @@ def sampler_calls(policy, num_steps: int = None, sampler: str = None) -> int:
     return 2 * num_steps if sampler == 'midpoint' else num_steps
 
 
-class ObservationReplaySource:
+class ObservationReplaySource(RolloutSource):
     """Sample observations (N_store, O) + context rows uniformly; chunks from the policy."""
 
     def __init__(self, observations: torch.Tensor, context: dict = None, num_steps: int = None,

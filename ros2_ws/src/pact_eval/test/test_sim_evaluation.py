@@ -4,11 +4,11 @@
 
 from collections import Counter
 
+from pact_eval.core.sim_evaluation import evaluate_in_sim
 from pact_policy.core.normalizer import Normalizer
 from pact_policy.core.policy import DiffusionPolicy
 from pact_policy.core.policy_config import PolicyConfig
 from pact_sim.core.vector_env import VectorEnv
-from pact_trainer.core.sim_evaluation import evaluate_in_sim
 import torch
 
 

@@ -19,10 +19,10 @@ from typing import Dict, List
 from urllib.parse import unquote, urlparse
 
 from ament_index_python.packages import get_package_share_directory
+from pact_eval.process_group import ChildExited, private_ros_domain, ProcessGroup
 from pact_msgs.msg import AlignmentStatus, EpisodeEvent, ModelAnnouncement, PolicyStatus
 from pact_msgs.msg import PolicyStep
 from pact_msgs.srv import ResetEpisode
-from pact_trainer.process_group import ChildExited, private_ros_domain, ProcessGroup
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 

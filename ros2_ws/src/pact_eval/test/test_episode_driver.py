@@ -10,10 +10,10 @@ nothing follows); once ACTIVE, episodes must follow each other with consecutive 
 
 from pathlib import Path
 
+from pact_eval.episode_driver import first_seed, parse_arguments
 from pact_msgs.msg import EpisodeEvent, PolicyStatus
 from pact_msgs.srv import ResetEpisode
 from pact_testing.processes import NodeProcess, wait_until
-from pact_trainer.episode_driver import first_seed, parse_arguments
 import pytest
 import rclpy
 from rclpy.qos import QoSProfile, ReliabilityPolicy
@@ -56,7 +56,7 @@ def test_episodes_follow_each_other_once_the_policy_is_active(node):
 
     sim = NodeProcess(['-m', 'pact_sim.sim_node', '--ros-args', '-p', 'seed:=0',
                        '-p', 'real_time_factor:=5.0'], name='sim_node')
-    driver = NodeProcess(['-m', 'pact_trainer.episode_driver', '--first-seed',
+    driver = NodeProcess(['-m', 'pact_eval.episode_driver', '--first-seed',
                           str(FIRST_SEED)], name='episode_driver')
     with sim, driver:
         # an episode started here (seed 1) runs out while the policy is inactive

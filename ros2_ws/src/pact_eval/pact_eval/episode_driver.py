@@ -3,7 +3,7 @@
 """
 Keep a running sim node busy: start episode after episode, as ``make demo`` does.
 
-    python -m pact_trainer.episode_driver [--params-file config/demo/mujoco_demo.yaml]
+    python -m pact_eval.episode_driver [--params-file config/demo/mujoco_demo.yaml]
 
 For graphs started by something else than ``make demo`` (docker compose's ``sim`` profile, a
 launch file): the sim node runs one episode and then waits for ``/sim_node/reset_episode``. This
@@ -17,9 +17,9 @@ from pathlib import Path
 import signal
 import sys
 
+from pact_eval.core.demo_settings import load_settings
+from pact_eval.demo_graph import DemoDriver, raise_keyboard_interrupt
 from pact_msgs.msg import PolicyStatus
-from pact_trainer.core.demo_settings import load_settings
-from pact_trainer.demo_graph import DemoDriver, raise_keyboard_interrupt
 import rclpy
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.signals import SignalHandlerOptions

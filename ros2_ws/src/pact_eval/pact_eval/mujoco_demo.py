@@ -3,7 +3,7 @@
 """
 ``make demo``: align a policy live in the embedded MuJoCo world and show before/after numbers.
 
-    python -m pact_trainer.mujoco_demo [--task reach] [--iterations 4] [--eval-episodes 16]
+    python -m pact_eval.mujoco_demo [--task reach] [--iterations 4] [--eval-episodes 16]
 
 1. locate the base checkpoint (``models/base/<task>_base.pact``, or ``--base-checkpoint``);
 2. "before": evaluate it in-process on fixed layout seeds with pact_sim's safety judge;
@@ -29,12 +29,12 @@ import signal
 import sys
 import time
 
-from pact_trainer.core.demo_report import (comparison_rows, DemoRecord, EpisodeFrames,
-                                           TABLE_HEADER, write_report)
-from pact_trainer.core.demo_settings import load_settings
-from pact_trainer.core.sim_evaluation import (evaluate_in_sim, evaluation_seeds,
-                                              render_policy_episode)
-from pact_trainer.demo_graph import GraphError, raise_keyboard_interrupt, run_graph, uri_to_path
+from pact_eval.core.demo_report import (comparison_rows, DemoRecord, EpisodeFrames,
+                                        TABLE_HEADER, write_report)
+from pact_eval.core.demo_settings import load_settings
+from pact_eval.core.sim_evaluation import (evaluate_in_sim, evaluation_seeds,
+                                           render_policy_episode)
+from pact_eval.demo_graph import GraphError, raise_keyboard_interrupt, run_graph, uri_to_path
 from rich.console import Console
 from rich.table import Table
 

@@ -49,7 +49,7 @@ def tiny(tmp_path_factory):
         overlay[node]['ros__parameters'].update(values)
     overlay_path = folder / 'tiny_overlay.yaml'
     overlay_path.write_text(yaml.safe_dump(overlay))
-    return folder, [sys.executable, '-m', 'pact_trainer.mujoco_demo', '--params-file',
+    return folder, [sys.executable, '-m', 'pact_eval.mujoco_demo', '--params-file',
                     str(overlay_path), '--base-checkpoint', str(checkpoint)]
 
 
@@ -159,7 +159,7 @@ def test_ctrl_c_while_the_graph_runs_stops_every_node(tiny):
 
 def test_a_missing_base_checkpoint_fails_naming_the_command_that_makes_it(tmp_path, monkeypatch,
                                                                           capsys):
-    from pact_trainer.mujoco_demo import main
+    from pact_eval.mujoco_demo import main
     monkeypatch.chdir(tmp_path)  # no models/base/ here
     assert main(['--params-file', str(OVERLAY), '--runs-dir', str(tmp_path / 'runs')]) == 1
     printed = ' '.join(capsys.readouterr().out.split())

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Sequence
 
 import numpy as np
-from pact_trainer.core.observation_history import observation_index, RowHistory
+from pact_eval.core.observation_history import observation_index, RowHistory
 import torch
 
 

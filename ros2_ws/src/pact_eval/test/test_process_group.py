@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from pact_trainer.process_group import ChildExited, private_ros_domain, ProcessGroup
+from pact_eval.process_group import ChildExited, private_ros_domain, ProcessGroup
 import pytest
 
 WORKER = str(Path(__file__).with_name('supervisor_worker.py'))

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Dict, List, Sequence
 
 import numpy as np
-from pact_trainer.core.sim_evaluation import EvaluationResult
+from pact_eval.core.sim_evaluation import EvaluationResult
 
 # key, label, True when higher is better
 TABLE_METRICS = (('success_rate', 'success rate', True),

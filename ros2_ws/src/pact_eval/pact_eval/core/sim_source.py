@@ -23,13 +23,13 @@ evaluation and in the demonstrations. Env steps = action rows actually executed 
 """
 
 import numpy as np
-from pact_trainer.core.observation_history import observation_index, RowHistory
-from pact_trainer.core.rollouts import RolloutBatch
+from pact_eval.core.observation_history import observation_index, RowHistory
+from pact_trainer.core.rollouts import RolloutBatch, RolloutSource
 from pact_trainer.core.sources import sampler_calls
 import torch
 
 
-class VectorEnvSource:
+class VectorEnvSource(RolloutSource):
     """Drive a ``pact_sim.core.vector_env.VectorEnv`` with the current policy."""
 
     def __init__(self, env, seed: int = 0, num_steps: int = None, scene_context=None):

@@ -100,7 +100,7 @@ class ProcessGroup:
         log_path = self.log_dir / f'{name}.log'
         with open(log_path, 'wb') as log:
             popen = subprocess.Popen(
-                [sys.executable, '-m', 'pact_trainer.process_group', '--', *command],
+                [sys.executable, '-m', 'pact_eval.process_group', '--', *command],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=self.env,
                 cwd=self.cwd, start_new_session=True)
         child = ChildProcess(name, popen, log_path)
@@ -150,12 +150,12 @@ def _die_with_parent() -> None:
 
 
 def main(argv: Sequence[str] = None) -> int:
-    """Shim: ``python -m pact_trainer.process_group -- CMD...`` execs CMD tied to the parent."""
+    """Shim: ``python -m pact_eval.process_group -- CMD...`` execs CMD tied to the parent."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ['--']:
         arguments = arguments[1:]
     if not arguments:
-        print('usage: python -m pact_trainer.process_group -- COMMAND [ARGS...]', file=sys.stderr)
+        print('usage: python -m pact_eval.process_group -- COMMAND [ARGS...]', file=sys.stderr)
         return 2
     parent = os.getppid()
     _die_with_parent()

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import imageio.v2 as imageio
 import numpy as np
-from pact_trainer.core.demo_report import (comparison_rows, DemoRecord, EpisodeFrames,
-                                           key_frames, markdown_table, write_report)
-from pact_trainer.core.demo_settings import load_settings
-from pact_trainer.core.sim_evaluation import EpisodeResult, EvaluationResult
+from pact_eval.core.demo_report import (comparison_rows, DemoRecord, EpisodeFrames,
+                                        key_frames, markdown_table, write_report)
+from pact_eval.core.demo_settings import load_settings
+from pact_eval.core.sim_evaluation import EpisodeResult, EvaluationResult
 import pytest
 import yaml
 

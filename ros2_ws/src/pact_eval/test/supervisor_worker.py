@@ -14,7 +14,7 @@ import signal
 import sys
 import time
 
-from pact_trainer.process_group import ProcessGroup
+from pact_eval.process_group import ProcessGroup
 
 POLITE = 'import time; print("polite up", flush=True); time.sleep(600)'
 STUBBORN = ('import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); '

@@ -1,0 +1,29 @@
+# Copyright 2026 The PACT-ROS Authors
+# SPDX-License-Identifier: Apache-2.0
+"""Install rules of pact_eval."""
+
+from setuptools import find_packages, setup
+
+PACKAGE = 'pact_eval'
+
+setup(
+    name=PACKAGE,
+    version='0.1.0',
+    packages=find_packages(exclude=['test']),
+    data_files=[
+        ('share/ament_index/resource_index/packages', ['resource/' + PACKAGE]),
+        ('share/' + PACKAGE, ['package.xml']),
+    ],
+    install_requires=['setuptools'],
+    zip_safe=False,
+    maintainer='PACT-ROS maintainers',
+    maintainer_email='maintainers@pact-ros.org',
+    description='Sim evaluation, sim rollout source and the MuJoCo demo application.',
+    license='Apache-2.0',
+    extras_require={'test': ['pytest']},
+    entry_points={
+        'console_scripts': [
+            'mujoco_demo = pact_eval.mujoco_demo:main',
+        ],
+    },
+)
