@@ -39,7 +39,7 @@ from pact_constraints.core.robot_assets import PANDA_SRDF, PANDA_URDF
 from pact_constraints.core.robot_model import load_robot_model
 from pact_constraints.core.scene import load_scene_yaml, Scene
 from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
-from pact_policy.policy_messages import logged_history_names
+from pact_policy.core.naming import logged_history_names
 from pact_trainer.core.alignment_loop import PactAligner, PactConfig
 from pact_trainer.core.distillation import PRECISIONS
 from pact_trainer.core.distributed import DistributedTraining

@@ -55,8 +55,8 @@ from pact_msgs.msg import PolicyStep
 from pact_msgs.msg import Scene as SceneMsg
 from pact_msgs.srv import GetModelChunk
 from pact_policy.core.checkpoint import checkpoint_bytes, load_checkpoint
+from pact_policy.core.naming import logged_history_names
 from pact_policy.node_guards import peer_input
-from pact_policy.policy_messages import logged_history_names
 from pact_policy.process_lifetime import exit_with_parent
 from pact_trainer.core.alignment_loop import IterationCancelled, PactAligner, PactConfig
 from pact_trainer.core.guidance import preset, resolve_jacobian

@@ -51,6 +51,7 @@ from pact_constraints.core.scene import Scene, SceneError
 from pact_constraints.core.torch_costs import object_tensors, TorchConstraintCosts
 from pact_constraints.core.torch_obstacles import ObstacleTensors
 from pact_constraints.core.torch_payload import ObjectTensors
+from pact_policy.core.naming import joint_position_names
 from pact_trainer.core.costs import CostSet, CostTerm
 import torch
 
@@ -203,7 +204,7 @@ def _shapes(obstacles: ObstacleTensors) -> dict:
 
 def _position_columns(observation_names: Sequence[str], joints: Sequence[str]):
     index = {name: column for column, name in enumerate(observation_names)}
-    wanted = [f'{joint}.position' for joint in joints]
+    wanted = joint_position_names(joints)
     if not all(name in index for name in wanted):
         return None
     return [index[name] for name in wanted]
