@@ -85,15 +85,13 @@ def run_toy_seed(seed: int, budget: dict, device: str = 'cpu') -> dict:
         aligner = toy_aligner('epsilon', seed=seed, guidance=guidance, objective=objective,
                               device=device, **budget)
         history = aligner.run()
-        measure(aligner.accepted, method, [(r['env_steps'], r['candidate']['violation_rate'],
-                                            r['wall_time']) for r in history])
+        measure(aligner.accepted, method, curve_of(history))
     dppo = DppoAligner(copy.deepcopy(base_policy), template.costs, evaluation,
                        DppoConfig(iterations=budget['iterations'],
                                   chunks_per_iteration=budget['chunks_per_iteration'],
                                   learning_rate=1e-3, ppo_epochs=2, seed=seed))
     history = dppo.run()
-    measure(dppo.policy, 'dppo', [(r['env_steps'], r['candidate']['violation_rate'],
-                                   r['wall_time']) for r in history])
+    measure(dppo.policy, 'dppo', curve_of(history))
     guard = GuardrailPolicy(base_policy, SafeTeacher(base_policy, template.costs,
                                                      GuidanceSchedule(mode='min_alpha',
                                                                       min_alpha=0.3,
@@ -193,7 +191,7 @@ def side_by_side_latency(task: str, base_path: Path, aligned_path: Path,
 
 def curve_of(history) -> list:
     """Return [(env steps, on-policy violation rate, wall-clock s)] per iteration."""
-    return [(r['env_steps'], r['candidate']['violation_rate'], r['wall_time']) for r in history]
+    return [(r.env_steps, r.violation_rate, r.wall_time) for r in history]
 
 
 def evaluate_in_sim(policy, task: str, episodes: int, seed: int, context_fn=None) -> dict:

@@ -70,10 +70,10 @@ def train(task: str, method: str, seed: int, folder: Path, budget: dict) -> Path
     aligner.try_resume()
 
     def report(record):
-        print(f'[{task} {method} seed {seed}] iteration {record["iteration"]}: violation '
-              f'{record["candidate"]["violation_rate"]:.3f} cost '
-              f'{record["candidate"]["mean_cost"]:.4g} kl {record["kl_proxy"]:.2g} epochs '
-              f'{record["inner_epochs"]} absorbed {record.get("correction_absorbed")}',
+        print(f'[{task} {method} seed {seed}] iteration {record.iteration}: violation '
+              f'{record.violation_rate:.3f} cost '
+              f'{record.mean_cost:.4g} kl {record.kl_proxy:.2g} epochs '
+              f'{record.inner_epochs} absorbed {record.correction_absorbed}',
               flush=True)
 
     aligner.run(budget['iterations'], callback=report)
@@ -188,11 +188,12 @@ def task_summary(out: Path, task: str, method: str = 'pact') -> dict:
 
 def curves(out: Path, task: str, method: str) -> dict:
     """Return {seed: per-iteration records} of a trained method (what is on disk)."""
+    from pact_trainer.core.iteration_record import read_iteration_log
     found = {}
     for seed in seeds_on_disk(out, task, method):
         path = job_folder(out, task, method, seed) / 'state' / 'iterations.jsonl'
         if path.exists():
-            found[seed] = [json.loads(line) for line in path.read_text().splitlines() if line]
+            found[seed] = read_iteration_log(path)
     return found
 
 
@@ -204,11 +205,11 @@ def plot_curves(out: Path, task: str) -> None:
     figure, axes = pyplot.subplots(1, 2, figsize=(10, 4))
     for method, colour in (('pact', 'tab:blue'), ('control', 'tab:grey')):
         for seed, records in curves(out, task, method).items():
-            steps = [r['env_steps'] for r in records]
+            steps = [r.env_steps for r in records]
             label = f'{method}' if seed == 0 else None
-            axes[0].plot(steps, [r['candidate']['violation_rate'] for r in records],
+            axes[0].plot(steps, [r.violation_rate for r in records],
                          color=colour, marker='o', alpha=0.7, label=label)
-            axes[1].plot(steps, [r['candidate']['mean_cost'] for r in records], color=colour,
+            axes[1].plot(steps, [r.mean_cost for r in records], color=colour,
                          marker='o', alpha=0.7, label=label)
     axes[0].set_ylabel('on-policy violation rate (chunks with cost > 0)')
     axes[1].set_ylabel('on-policy mean constraint cost')

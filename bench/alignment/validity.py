@@ -32,6 +32,7 @@ from pact_sim.core.experts import ScriptedExpert
 from pact_sim.core.seed_ranges import seeds_in
 from pact_sim.core.sim_env import SimEnv
 from pact_trainer.core import cost_validity as validity
+from pact_trainer.core.cost_context import PREVIOUS_COMMAND
 from pact_trainer.core.robot_costs import RobotCosts
 from rich.progress import Progress
 import torch
@@ -130,8 +131,8 @@ def score(rollouts, costs: RobotCosts):
         for batch in np.array_split(indices, max(1, len(indices) // 256)):
             chunks = [everything[i][1] for i in batch]
             context = costs.scene_context([chunk.scene for chunk in chunks])
-            context['previous_command'] = torch.tensor(np.stack([c.start for c in chunks]),
-                                                       dtype=torch.float32)
+            context[PREVIOUS_COMMAND] = torch.tensor(np.stack([c.start for c in chunks]),
+                                                     dtype=torch.float32)
             rows = torch.tensor(np.stack([c.rows for c in chunks]), dtype=torch.float32)
             with torch.no_grad():
                 values = costs.chunk_costs(rows, context).costs

@@ -159,11 +159,12 @@ def profile_step(step, device: str) -> dict:
 def constraint_costs_rate(workload: Workload, device: str, batch: int, seconds: float) -> float:
     """Return chunks/s of TorchConstraintCosts forward + backward on (batch, 16, 8)."""
     from pact_trainer.align_cli import build_robot_costs
+    from pact_trainer.core.cost_context import JOINT_POSITION
     import torch
     robot = build_robot_costs(workload.base, workload.env, constraints=workload.constraints,
                               device=device)
     rows = workload.pool.select(torch.arange(batch) % len(workload.pool))
-    chunks, start = rows.action.to(device), rows.context['joint_position'].to(device)
+    chunks, start = rows.action.to(device), rows.context[JOINT_POSITION].to(device)
 
     def step():
         x = chunks.clone().requires_grad_()

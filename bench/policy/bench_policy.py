@@ -50,13 +50,14 @@ SAMPLERS = {'epsilon': [('ddim', 10), ('ddpm', 100)], 'velocity': [('euler', 10)
 
 def make_policy(size_overrides: dict, parameterisation: str, **extra):
     """Return a Panda-sized policy with random weights."""
+    from pact_policy.core.naming import joint_position_names
     from pact_policy.core.policy import DiffusionPolicy
     from pact_policy.core.policy_config import PolicyConfig
     names = [f'panda_joint{i}' for i in range(1, 8)] + ['panda_finger_joint1']
     settings = {'action_dim': 8, 'obs_dim': 8, 'n_obs_steps': 2, 'horizon': 16,
                 'n_action_steps': 8, 'parameterisation': parameterisation,
                 'action_names': names,
-                'observation_names': [f'{name}.position' for name in names]}
+                'observation_names': joint_position_names(names)}
     settings.update(size_overrides)
     settings.update(extra)
     torch.manual_seed(0)

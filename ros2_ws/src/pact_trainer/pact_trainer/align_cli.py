@@ -39,11 +39,12 @@ from pact_constraints.core.robot_assets import PANDA_SRDF, PANDA_URDF
 from pact_constraints.core.robot_model import load_robot_model
 from pact_constraints.core.scene import load_scene_yaml, Scene
 from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
-from pact_policy.policy_messages import logged_history_names
+from pact_policy.core.naming import logged_history_names
 from pact_trainer.core.alignment_loop import PactAligner, PactConfig
 from pact_trainer.core.distillation import PRECISIONS
 from pact_trainer.core.distributed import DistributedTraining
 from pact_trainer.core.guidance import GuidanceSchedule, preset, resolve_jacobian
+from pact_trainer.core.iteration_record import IterationRecord
 from pact_trainer.core.robot_costs import RobotCosts
 from pact_trainer.core.sources import ObservationReplaySource
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -225,23 +226,22 @@ def align(arguments, distributed: DistributedTraining = None) -> int:
                         TextColumn('{task.completed}/{task.total}'), TimeElapsedColumn(),
                         disable=not main_rank)
 
-    def on_iteration(record):
+    def on_iteration(record: IterationRecord):
         if not main_rank:
             return  # with torchrun only rank 0 writes checkpoints and prints
-        version = f'{base_version}-{arguments.method}{record["iteration"] + 1}'
-        parent = (f'{base_version}-{arguments.method}{record["iteration"]}'
-                  if record['iteration'] else base_version)
+        version = f'{base_version}-{arguments.method}{record.iteration + 1}'
+        parent = (f'{base_version}-{arguments.method}{record.iteration}'
+                  if record.iteration else base_version)
         path = out / 'checkpoints' / f'{version}.pact'
         save_checkpoint(aligner.student, path, {'version': version, 'parent_version': parent})
         shutil.copyfile(path, out / 'latest.pact')
-        candidate = record['candidate']
         progress.update(task, advance=1, description=(
-            f'it {record["iteration"]} viol {candidate["violation_rate"]:.3f} '
-            f'cost {candidate["mean_cost"]:.3g} kl {record["kl_proxy"]:.2g}'
-            f'{" rolled back" if record["rolled_back"] else ""}'))
-        progress.console.print(f'iteration {record["iteration"]}: ' + ', '.join(
+            f'it {record.iteration} viol {record.violation_rate:.3f} '
+            f'cost {record.mean_cost:.3g} kl {record.kl_proxy:.2g}'
+            f'{" rolled back" if record.rolled_back else ""}'))
+        progress.console.print(f'iteration {record.iteration}: ' + ', '.join(
             f'{name} {values["mean_cost"]:.3g} ({values["violation_rate"]:.0%})'
-            for name, values in record['constraints'].items()))
+            for name, values in record.constraints.items()))
 
     with progress:
         task = progress.add_task('resumed' if resumed else 'starting',

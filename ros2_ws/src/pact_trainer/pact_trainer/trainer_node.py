@@ -55,11 +55,12 @@ from pact_msgs.msg import PolicyStep
 from pact_msgs.msg import Scene as SceneMsg
 from pact_msgs.srv import GetModelChunk
 from pact_policy.core.checkpoint import checkpoint_bytes, load_checkpoint
+from pact_policy.core.naming import logged_history_names
 from pact_policy.node_guards import peer_input
-from pact_policy.policy_messages import logged_history_names
 from pact_policy.process_lifetime import exit_with_parent
 from pact_trainer.core.alignment_loop import IterationCancelled, PactAligner, PactConfig
 from pact_trainer.core.guidance import preset, resolve_jacobian
+from pact_trainer.core.iteration_record import IterationRecord
 from pact_trainer.core.model_store import ModelStore
 from pact_trainer.core.policy_io import atomic_write_bytes
 from pact_trainer.core.robot_costs import RobotCosts
@@ -390,10 +391,10 @@ class TrainerNode(Node):
     def _version_name(self) -> str:
         return f'{self.base_version}-pact{self.aligner.iteration}'
 
-    def _publish_model(self, version: str, parent: str, record: dict = None):
+    def _publish_model(self, version: str, parent: str, record: IterationRecord = None):
         metrics = {} if record is None else {
-            'violation_rate': record['candidate']['violation_rate'],
-            'mean_cost': record['candidate']['mean_cost'], 'kl_proxy': record['kl_proxy']}
+            'violation_rate': record.violation_rate,
+            'mean_cost': record.mean_cost, 'kl_proxy': record.kl_proxy}
         archive = checkpoint_bytes(self.aligner.student, {'version': version,
                                                           'parent_version': parent})
         sha256 = self.store.add(version, archive)
@@ -411,20 +412,20 @@ class TrainerNode(Node):
         message.metrics = [NamedValue(name=k, value=float(v)) for k, v in metrics.items()]
         self.announce_pub.publish(message)
 
-    def _publish_status(self, record: dict):
+    def _publish_status(self, record: IterationRecord):
         curriculum = self.aligner.curriculum
         margins = curriculum.margins()
         status = AlignmentStatus(
-            phase=AlignmentStatus.PHASE_COLLECTING, iteration=record['iteration'],
+            phase=AlignmentStatus.PHASE_COLLECTING, iteration=record.iteration,
             model_version=self.version, stage=curriculum.stage,
             num_stages=curriculum.num_stages, constraint_names=list(margins),
-            margins=[float(v) for v in margins.values()], kl_proxy=record['kl_proxy'],
-            kl_bound=record['kl_bound'],
-            violation_rate=record['candidate']['violation_rate'],
+            margins=[float(v) for v in margins.values()], kl_proxy=record.kl_proxy,
+            kl_bound=record.kl_bound,
+            violation_rate=record.violation_rate,
             target_violation_rate=curriculum.target_violation_rate,
-            mean_cost=record['candidate']['mean_cost'], rolled_back=record['rolled_back'],
-            step_scale=record['step_scale'], env_steps=record['env_steps'],
-            denoiser_calls=record['denoiser_calls'], wall_time=record['wall_time'])
+            mean_cost=record.mean_cost, rolled_back=record.rolled_back,
+            step_scale=record.step_scale, env_steps=record.env_steps,
+            denoiser_calls=record.denoiser_calls, wall_time=record.wall_time)
         status.header.stamp = self.get_clock().now().to_msg()
         self.status_pub.publish(status)
 

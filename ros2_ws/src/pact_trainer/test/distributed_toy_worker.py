@@ -66,7 +66,7 @@ def main():
         aligner.student.denoiser.output_layer[1].bias[0] -= 1.5
     aligner.step()
     aligner.step()
-    saved['records'] = aligner.history
+    saved['records'] = [record.to_json_dict() for record in aligner.history]
     saved['weights'] = [float(w) for w in aligner.costs.weights]
     saved['final'] = weights(aligner.student)
     torch.save(saved, out / f'rank{rank}.pt')

@@ -20,19 +20,19 @@ def test_pact_loop_cuts_violations_and_accounts_for_its_budget(parameterisation)
     torch.set_num_threads(1)
     aligner = toy_aligner(parameterisation, iterations=5, guidance=GUIDANCE)
     history = aligner.run()
-    rates = [record['candidate']['violation_rate'] for record in history]
+    rates = [record.violation_rate for record in history]
     assert rates[0] > 0.15                     # base: ≈ 27 % of chunks beyond the limit
     assert max(rates[-2:]) < 0.5 * rates[0]    # ≥ 50 % fewer violations after alignment
-    assert [record['iteration'] for record in history] == list(range(5))
+    assert [record.iteration for record in history] == list(range(5))
     # One chunk of H = 1 row per collected step: exactly 128 env steps per iteration.
-    assert [record['env_steps'] for record in history] == [128 * (i + 1) for i in range(5)]
-    calls = [record['denoiser_calls'] for record in history]
+    assert [record.env_steps for record in history] == [128 * (i + 1) for i in range(5)]
+    calls = [record.denoiser_calls for record in history]
     assert all(later > earlier for earlier, later in zip(calls, calls[1:], strict=False))
     # Rollout sampling alone costs 128 chunks × 10 denoiser calls per iteration.
     assert calls[0] > 1280
-    assert all(record['wall_time'] > 0 for record in history)
+    assert all(record.wall_time > 0 for record in history)
     for key in ('kl_proxy', 'kl_bound', 'stage', 'margins', 'rolled_back', 'step_scale'):
-        assert key in history[-1]
+        assert getattr(history[-1], key) is not None
 
 
 def test_gate_rejects_a_harmful_update_and_restores_the_accepted_weights():
@@ -43,12 +43,12 @@ def test_gate_rejects_a_harmful_update_and_restores_the_accepted_weights():
     with torch.no_grad():   # harm: v̂ −= 1.5 on dim 0 ⇒ samples move +1.5 (normalised) there
         aligner.student.denoiser.output_layer[1].bias[0] -= 1.5
     record = aligner.step()
-    assert record['rolled_back'] and 'violation rate' in record['gate_reason']
-    assert record['step_scale'] == 0.5
+    assert record.rolled_back and 'violation rate' in record.gate_reason
+    assert record.step_scale == 0.5
     for key, value in aligner.accepted.state_dict().items():
         torch.testing.assert_close(value, accepted[key])
     # The next candidate (trained from the restored weights) is accepted again.
-    assert not aligner.step()['rolled_back']
+    assert not aligner.step().rolled_back
 
 
 def test_trust_region_stops_inner_epochs_when_the_kl_proxy_exceeds_its_bound():
@@ -56,11 +56,11 @@ def test_trust_region_stops_inner_epochs_when_the_kl_proxy_exceeds_its_bound():
     tight = toy_aligner('velocity', iterations=1, kl_bound=1e-12, max_inner_epochs=3,
                         guidance=GUIDANCE)
     record = tight.step()
-    assert record['kl_stopped'] and record['inner_epochs'] == 1 and record['kl_proxy'] > 1e-12
+    assert record.kl_stopped and record.inner_epochs == 1 and record.kl_proxy > 1e-12
     loose = toy_aligner('velocity', iterations=1, kl_bound=10.0, max_inner_epochs=3,
                         guidance=GUIDANCE)
     record = loose.step()
-    assert not record['kl_stopped'] and record['inner_epochs'] == 3
+    assert not record.kl_stopped and record.inner_epochs == 3
 
 
 def test_iterations_log_the_absorbed_correction_and_stop_once_it_is_reached():
@@ -70,12 +70,12 @@ def test_iterations_log_the_absorbed_correction_and_stop_once_it_is_reached():
     full = toy_aligner('velocity', iterations=1, kl_bound=10.0, max_inner_epochs=3,
                        guidance=GUIDANCE, guided_timestep_share=0.5)
     record = full.step()
-    assert record['inner_epochs'] == 3 and len(record['correction_absorbed']) == 1
-    assert 0.0 < record['correction_absorbed'][0] <= 1.0   # distilling learns part of it
+    assert record.inner_epochs == 3 and len(record.correction_absorbed) == 1
+    assert 0.0 < record.correction_absorbed[0] <= 1.0   # distilling learns part of it
     early = toy_aligner('velocity', iterations=1, kl_bound=10.0, max_inner_epochs=3,
                         guidance=GUIDANCE, absorb_target=1e-9)
     early_record = early.step()
-    assert early_record['inner_epochs'] == 1 and early_record['correction_absorbed'][0] >= 1e-9
+    assert early_record.inner_epochs == 1 and early_record.correction_absorbed[0] >= 1e-9
 
 
 @pytest.mark.parametrize('field, value', [('absorb_target', 0.0), ('absorb_target', 1.5),

@@ -46,7 +46,7 @@ def test_rwr_weights_are_a_scaled_softmax_and_rwr_training_cuts_violations():
         rwr_weights(cost, 0.0)
     torch.set_num_threads(1)
     history = toy_aligner('epsilon', iterations=4, objective='rwr').run()
-    rates = [record['candidate']['violation_rate'] for record in history]
+    rates = [record.violation_rate for record in history]
     assert rates[-1] < 0.5 * rates[0]
 
 
@@ -71,10 +71,10 @@ def test_dppo_log_probs_are_consistent_and_ppo_cuts_violations():
                        DppoConfig(iterations=4, chunks_per_iteration=128, learning_rate=1e-3,
                                   ppo_epochs=2))
     history = dppo.run()
-    rates = [record['candidate']['violation_rate'] for record in history]
+    rates = [record.violation_rate for record in history]
     assert rates[0] > 0.1 and rates[-1] < 0.5 * rates[0]
-    assert history[-1]['env_steps'] == 4 * 128
+    assert history[-1].env_steps == 4 * 128
     # 128 chunks × 10 steps sampled, plus 2 PPO epochs over the same 1280 transitions.
-    assert history[0]['denoiser_calls'] == 128 * 10 * 3
+    assert history[0].denoiser_calls == 128 * 10 * 3
     with pytest.raises(ValueError, match='flow'):
         ChainRecordingPolicy(toy_aligner('velocity', base_steps=1).student)

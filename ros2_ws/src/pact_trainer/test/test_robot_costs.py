@@ -163,3 +163,13 @@ def test_safe_teacher_moves_a_colliding_chunk_away_from_the_shelf(panda):
     gained = costs_after.min_clearance - costs_before.min_clearance
     assert float(gained.mean()) > 2e-3 and bool((gained > -1e-6).all()), gained
     assert bool((costs_after.costs['clearance'] < costs_before.costs['clearance'] - 0.01).all())
+
+
+def test_cost_context_obstacle_keys_round_trip_and_reject_malformed_keys():
+    from pact_trainer.core import cost_context
+    key = cost_context.obstacle_key('box', 'translation')
+    assert key == 'obstacles/box/translation' and cost_context.is_obstacle_key(key)
+    assert cost_context.parse_obstacle_key(key) == ('box', 'translation')
+    for bad in ('obstacles/box', 'obstacles//x', 'held_candidates/position', 'obstacles/a/b/c'):
+        with pytest.raises(ValueError, match='cost context key'):
+            cost_context.parse_obstacle_key(bad)

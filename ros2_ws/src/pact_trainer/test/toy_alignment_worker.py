@@ -24,7 +24,7 @@ def main():
     if aligner.try_resume():
         print(f'resumed iteration={aligner.iteration} buffer={buffer_digest(aligner)}',
               flush=True)
-    aligner.run(callback=lambda record: print(f'done {record["iteration"]}', flush=True))
+    aligner.run(callback=lambda record: print(f'done {record.iteration}', flush=True))
 
 
 if __name__ == '__main__':

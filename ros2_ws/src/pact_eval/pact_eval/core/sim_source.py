@@ -24,6 +24,7 @@ evaluation and in the demonstrations. Env steps = action rows actually executed 
 
 import numpy as np
 from pact_eval.core.observation_history import observation_index, RowHistory
+from pact_trainer.core.cost_context import JOINT_POSITION, PREVIOUS_COMMAND
 from pact_trainer.core.rollouts import RolloutBatch, RolloutSource
 from pact_trainer.core.sources import sampler_calls
 import torch
@@ -95,7 +96,7 @@ class VectorEnvSource(RolloutSource):
     def _context(self) -> dict:
         """Return the cost context of the worlds as they are before the step."""
         context = world_context(self.env, self.scene_context)
-        context['previous_command'] = torch.as_tensor(self.previous_command.copy())
+        context[PREVIOUS_COMMAND] = torch.as_tensor(self.previous_command.copy())
         return context
 
 
@@ -106,7 +107,7 @@ def world_context(env, scene_context=None) -> dict:
     ``'joint_position'`` (N, D, action order) plus, with ``scene_context`` (e.g.
     ``RobotCosts.scene_context``), the rows it returns for the worlds' current scenes.
     """
-    context = {'joint_position': torch.as_tensor(env.joint_positions(), dtype=torch.float32)}
+    context = {JOINT_POSITION: torch.as_tensor(env.joint_positions(), dtype=torch.float32)}
     if scene_context is not None:
         context.update(scene_context(env.scenes()))
     return context

@@ -3,7 +3,7 @@
 """
 Build the policy's observation vector by NAME from joint states, scene poses and robot FK.
 
-Supported names (pact_sim's task convention; world frame, SI units):
+Supported names (the grammar of ``pact_policy.core.naming``; world frame, SI units):
 
 - ``<joint>.position`` / ``<joint>.velocity``: from the latest joint state (rad, rad/s, m);
 - ``<frame>.position.{x,y,z}``: a URDF link of the robot by forward kinematics (``tool`` is an
@@ -20,8 +20,7 @@ from collections import deque
 
 import numpy as np
 
-AXES = {'x': 0, 'y': 1, 'z': 2}
-QUATERNION = {'x': 0, 'y': 1, 'z': 2, 'w': 3}
+from pact_policy.core.naming import ObservationNameError, parse_name, TOOL
 
 
 class ObservationError(ValueError):
@@ -50,17 +49,13 @@ class ObservationBuilder:
             self._parse(name)
 
     def _parse(self, name: str) -> tuple:
-        parts = name.split('.')
-        if len(parts) == 2 and parts[1] in ('position', 'velocity'):
-            return ('joint', parts[0], parts[1])
-        if len(parts) == 3 and parts[1] == 'position' and parts[2] in AXES:
-            return ('position', parts[0], AXES[parts[2]])
-        if len(parts) == 3 and parts[1] == 'z_axis' and parts[2] in AXES:
-            return ('z_axis', parts[0], AXES[parts[2]])
-        if len(parts) == 3 and parts[1] == 'orientation' and parts[2] in QUATERNION:
-            return ('orientation', parts[0], QUATERNION[parts[2]])
-        raise ObservationError(f'observation name {name!r} is not understood (expected '
-                               '<joint>.position, <frame>.position.x, <object>.z_axis.x, ...)')
+        try:
+            parsed = parse_name(name)
+        except ObservationNameError as error:
+            raise ObservationError(str(error)) from None
+        if parsed.kind == 'joint':
+            return ('joint', parsed.subject, parsed.field)
+        return (parsed.kind, parsed.subject, parsed.component)
 
     def build(self, joint_positions: dict, joint_velocities: dict,
               scene_poses: dict) -> np.ndarray:
@@ -81,7 +76,7 @@ class ObservationBuilder:
                                            'from the joint states')
                 values[index] = table[subject]
             elif kind == 'position' and self._is_robot_frame(subject):
-                link = self.tool_frame if subject == 'tool' else subject
+                link = self.tool_frame if subject == TOOL else subject
                 if link not in link_cache:
                     link_cache[link] = self.robot.link_transform(link, joint_positions)[:3, 3]
                 values[index] = link_cache[link][component]
@@ -94,7 +89,7 @@ class ObservationBuilder:
         return values.astype(np.float32)
 
     def _is_robot_frame(self, subject: str) -> bool:
-        return self.robot is not None and (subject == 'tool' or subject in self.robot.links)
+        return self.robot is not None and (subject == TOOL or subject in self.robot.links)
 
     @staticmethod
     def _scene_value(name, kind, subject, component, scene_poses) -> float:

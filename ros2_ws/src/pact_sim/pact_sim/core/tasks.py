@@ -13,7 +13,8 @@ The three benchmark tasks: seeded layouts, observation vectors, success predicat
 Observation (float32, one name per entry, world frame, m/rad): arm joint positions
 (``<joint>.position``), the gripper opening (``<finger joint>.position``), the tool position
 (``tool.position.{x,y,z}``), then the task's quantities (goal/object/obstacle positions, object
-z axis). ``Task.observation_names`` lists them; ``observe`` fills them in the same order.
+z axis), named by ``pact_policy.core.naming``. ``Task.observation_names`` lists them;
+``observe`` fills them in the same order.
 """
 
 from dataclasses import dataclass, field
@@ -22,11 +23,11 @@ from typing import Dict, List, Optional, Tuple
 import mujoco
 import numpy as np
 
+from pact_policy.core.naming import joint_position_names, position_names, tool_position_names
+from pact_policy.core.naming import z_axis_names
 from pact_sim.core.ik import TOOL_DOWN, ToolIK
 from pact_sim.core.scene_builder import SimModel
 from pact_sim.core.task_spec import load_task_spec, TaskSpec
-
-AXES = ('x', 'y', 'z')
 
 
 @dataclass
@@ -97,8 +98,8 @@ class Task:
     # --- observation and success --------------------------------------------------------
     def observation_names(self, sim: SimModel) -> List[str]:
         """Return one name per observation entry (see the module docstring)."""
-        names = [f'{joint}.position' for joint in sim.action_names]
-        return names + [f'tool.position.{axis}' for axis in AXES] + self.extra_names()
+        names = joint_position_names(sim.action_names)
+        return names + tool_position_names() + self.extra_names()
 
     def extra_names(self) -> List[str]:
         """Names of the task-specific observation entries."""
@@ -129,7 +130,7 @@ def _nominal_position(sim: SimModel, name: str) -> np.ndarray:
 
 
 def _position_names(body: str) -> List[str]:
-    return [f'{body}.position.{axis}' for axis in AXES]
+    return position_names(body)
 
 
 class ReachTask(Task):
@@ -164,7 +165,7 @@ class PickTask(Task):
 
     def extra_names(self):
         """Target position and z axis, then each clutter object's position."""
-        names = _position_names('target') + [f'target.z_axis.{axis}' for axis in AXES]
+        names = _position_names('target') + z_axis_names('target')
         for clutter in self.spec.param('clutter'):
             names += _position_names(clutter)
         return names

@@ -55,6 +55,7 @@ from pact_trainer.core.distillation import (correction_absorbed, distillation_lo
                                             TeacherUpdate)
 from pact_trainer.core.guidance import default_schedule, GuidanceSchedule, resolve_jacobian
 from pact_trainer.core.improvement_gate import ImprovementGate, RolloutStatistics
+from pact_trainer.core.iteration_record import iteration_log_text, IterationRecord
 from pact_trainer.core.policy_io import (atomic_torch_save, frozen_copy, policy_from_state,
                                          policy_state)
 from pact_trainer.core.rollouts import RolloutBatch, RolloutBuffer, RolloutSource
@@ -169,7 +170,12 @@ class PactAligner:
         return self.base_costs.with_margins(self.curriculum.margins())
 
     def run(self, iterations: int = None, callback=None) -> list:
-        """Run until ``iterations`` (default config.iterations) are complete; return history."""
+        """
+        Run until ``iterations`` (default config.iterations) are complete; return history.
+
+        The history is the list of every iteration's ``IterationRecord``; ``callback(record)``
+        is called after each iteration.
+        """
         target = self.config.iterations if iterations is None else iterations
         while self.iteration < target:
             record = self.step()
@@ -177,7 +183,7 @@ class PactAligner:
                 callback(record)
         return self.history
 
-    def step(self) -> dict:
+    def step(self) -> IterationRecord:
         """Run one iteration, checkpoint it, and return its log record."""
         started = time.monotonic()
         seed = self.config.seed * 100003 + self.iteration
@@ -189,15 +195,15 @@ class PactAligner:
         batch = self.source.collect(self.student, self.config.chunks_per_iteration, generator)
         self.counters['env_steps'] += batch.env_steps
         self.counters['denoiser_calls'] += batch.denoiser_calls
-        record = self._gate_and_buffer(batch, generator)
+        gate = self._gate_and_buffer(batch, generator)
         self.candidate_is_new = True
         self.config.teacher.apply(self.teacher_policy, self.accepted)
-        record.update(self._train(batch if not record['rolled_back'] else self.reference_batch,
-                                  cpu_generator, generator))
+        training = self._train(batch if not gate['rolled_back'] else self.reference_batch,
+                               cpu_generator, generator)
         self._refuse_non_finite_weights()
         self.counters['wall_time'] += time.monotonic() - started
-        record.update(self.counters)
-        record.update({'iteration': self.iteration, 'step_scale': self.step_scale})
+        record = IterationRecord(**gate, **training, **self.counters,
+                                 iteration=self.iteration, step_scale=self.step_scale)
         self.history.append(record)
         self.iteration += 1
         self.save()
@@ -336,7 +342,8 @@ class PactAligner:
         """Return everything needed to resume (weights_only-loadable)."""
         return {'iteration': self.iteration, 'step_scale': self.step_scale,
                 'candidate_is_new': self.candidate_is_new,
-                'counters': dict(self.counters), 'history_json': json.dumps(self.history),
+                'counters': dict(self.counters),
+                'history_json': json.dumps([record.to_json_dict() for record in self.history]),
                 'student': policy_state(self.student), 'accepted': policy_state(self.accepted),
                 'teacher': policy_state(self.teacher_policy),
                 'optimizer': self.optimizer.state_dict(), 'buffer': self.buffer.state_dict(),
@@ -352,7 +359,8 @@ class PactAligner:
         self.step_scale = float(state['step_scale'])
         self.candidate_is_new = bool(state.get('candidate_is_new', self.iteration > 0))
         self.counters = dict(state['counters'])
-        self.history = json.loads(state['history_json'])
+        self.history = [IterationRecord.from_json_dict(record)
+                        for record in json.loads(state['history_json'])]
         for name in ('student', 'accepted', 'teacher'):
             restored = policy_from_state(state[name], self.device)
             getattr(self, name if name != 'teacher' else 'teacher_policy').load_state_dict(
@@ -372,8 +380,7 @@ class PactAligner:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         atomic_torch_save(self.state_dict(), self.state_dir / CHECKPOINT_NAME)
         with open(self.state_dir / LOG_NAME, 'w') as log:
-            for record in self.history:
-                log.write(json.dumps(record) + '\n')
+            log.write(iteration_log_text(self.history))
 
     def try_resume(self) -> bool:
         """Load the checkpoint in ``state_dir`` when there is one; return True if loaded."""

@@ -21,24 +21,10 @@ a TEMPLATE scene that fixes which obstacles exist (their names, types and order)
   layout: randomised obstacle poses, current object poses), to store beside the observations
   in a ``RolloutBatch``. Every scene must list the template's obstacles in the same order.
 
-Context keys read by the costs (all with leading batch dimension B; all optional):
-
-- ``'previous_command'`` (B, D): the last position target sent before the chunk (rad, m), the
-  preferred reference of the first velocity row (targets lead the measured state, so the
-  measured position would charge the tracking lag as velocity);
-- ``'joint_position'`` (B, D): joint positions in action order when the chunk started (rad, m),
-  the reference of the first velocity row when there is no ``'previous_command'``. Without
-  either, the ``<joint>.position`` entries of
-  ``'observation'`` are used when ``observation_names`` has them, else the chunk's own first
-  row (detached; the first row then contributes no velocity);
-- ``'obstacles/<type>/<field>'``: the sample's obstacle tensors (scene frame, m) from
-  ``scene_context``; without them the template scene is used for every sample;
-- ``'keypoints'`` (B, K, 3) and ``'keypoint_mask'`` (B, K): the grasp keypoint of each
-  template object that has one (scene frame, m), False where the sample's scene lacks it;
-- ``'held_candidates/<field>'``: the same objects' poses and half extents (with
-  ``'keypoints'`` and ``'keypoint_mask'``: ``pact_constraints.core.torch_payload.
-  ObjectTensors``), from which the costs decide which
-  object the gripper holds at the chunk start (held payload in clearance, ``payload_drop``).
+Context keys read by the costs: ``pact_trainer.core.cost_context`` (the one place they are
+spelt; its docstring gives shapes and units). Without ``PREVIOUS_COMMAND`` or ``JOINT_POSITION``
+the ``<joint>.position`` entries of ``OBSERVATION`` are used when ``observation_names`` has them,
+else the chunk's own first row (detached; the first row then contributes no velocity).
 """
 
 from typing import Dict, Mapping, Optional, Sequence, Tuple
@@ -51,12 +37,10 @@ from pact_constraints.core.scene import Scene, SceneError
 from pact_constraints.core.torch_costs import object_tensors, TorchConstraintCosts
 from pact_constraints.core.torch_obstacles import ObstacleTensors
 from pact_constraints.core.torch_payload import ObjectTensors
+from pact_policy.core.naming import joint_position_names
+from pact_trainer.core import cost_context
 from pact_trainer.core.costs import CostSet, CostTerm
 import torch
-
-OBSTACLE_PREFIX = 'obstacles/'
-OBJECT_PREFIX = 'held_candidates/'
-OBJECT_FIELDS = ('position', 'rotation', 'half_extents')   # keypoint, mask: 'keypoints'
 
 
 class RobotCosts:
@@ -114,20 +98,20 @@ class RobotCosts:
     def chunk_costs(self, chunk: torch.Tensor, context: Mapping[str, torch.Tensor],
                     margins: Optional[Mapping[str, float]] = None):
         """Return pact_constraints' ``ChunkCosts`` (costs, total, min_clearance) of ``chunk``."""
-        keypoints = context.get('keypoints')
-        mask = context.get('keypoint_mask')
+        keypoints = context.get(cost_context.KEYPOINTS)
+        mask = context.get(cost_context.KEYPOINT_MASK)
         score = self.costs if self.path_costs is None else self.path_costs
         return score(chunk, self._start(chunk, context), keypoints, mask,
                      margins=margins, obstacles=self._obstacles(context),
                      objects=self._held_candidates(context))
 
     def _start(self, chunk, context) -> torch.Tensor:
-        if 'previous_command' in context:
-            return context['previous_command']
-        if 'joint_position' in context:
-            return context['joint_position']
-        if self.position_columns is not None and 'observation' in context:
-            observation = context['observation']
+        if cost_context.PREVIOUS_COMMAND in context:
+            return context[cost_context.PREVIOUS_COMMAND]
+        if cost_context.JOINT_POSITION in context:
+            return context[cost_context.JOINT_POSITION]
+        if self.position_columns is not None and cost_context.OBSERVATION in context:
+            observation = context[cost_context.OBSERVATION]
             if observation.device not in self._column_index:   # one copy per device
                 self._column_index[observation.device] = torch.as_tensor(
                     self.position_columns, device=observation.device)
@@ -136,18 +120,19 @@ class RobotCosts:
 
     def _held_candidates(self, context) -> Optional[ObjectTensors]:
         """Return the context's tracked objects that may be held, or None (the template's)."""
-        if f'{OBJECT_PREFIX}position' not in context:
+        if cost_context.held_candidate_key('position') not in context:
             return None
-        return ObjectTensors(*(context[f'{OBJECT_PREFIX}{name}'] for name in OBJECT_FIELDS),
-                             context['keypoints'], context['keypoint_mask'])
+        return ObjectTensors(*(context[cost_context.held_candidate_key(name)]
+                               for name in cost_context.HELD_CANDIDATE_FIELDS),
+                             context[cost_context.KEYPOINTS], context[cost_context.KEYPOINT_MASK])
 
     def _obstacles(self, context) -> Optional[ObstacleTensors]:
-        keys = [key for key in context if key.startswith(OBSTACLE_PREFIX)]
+        keys = [key for key in context if cost_context.is_obstacle_key(key)]
         if not keys:
             return None
         tensors = {}
         for key in keys:
-            _, kind, name = key.split('/')
+            kind, name = cost_context.parse_obstacle_key(key)
             tensors.setdefault(kind, {})[name] = context[key].to(self.costs.device,
                                                                  self.costs.dtype)
         return ObstacleTensors(self.obstacle_names, tensors)
@@ -163,15 +148,16 @@ class RobotCosts:
         if obstacles.names != self.obstacle_names or _shapes(obstacles) != self.obstacle_shapes:
             raise SceneError(f'scene obstacles {obstacles.names} do not match the template '
                              f'scene the robot costs were built for ({self.obstacle_names})')
-        context = {f'{OBSTACLE_PREFIX}{kind}/{name}': value
+        context = {cost_context.obstacle_key(kind, name): value
                    for kind, fields in obstacles.tensors.items()
                    for name, value in fields.items()}
         if self.keypoint_objects:
             held = object_tensors(scenes, self.config.grasp_approach.keypoint,
                                   names=self.keypoint_objects)
-            context['keypoints'], context['keypoint_mask'] = held.keypoint, held.mask
-            context.update({f'{OBJECT_PREFIX}{name}': getattr(held, name)
-                            for name in OBJECT_FIELDS})
+            context[cost_context.KEYPOINTS] = held.keypoint
+            context[cost_context.KEYPOINT_MASK] = held.mask
+            context.update({cost_context.held_candidate_key(name): getattr(held, name)
+                            for name in cost_context.HELD_CANDIDATE_FIELDS})
         return context
 
     def scene_context_by_key(self, keys: Sequence, scenes: Mapping
@@ -203,7 +189,7 @@ def _shapes(obstacles: ObstacleTensors) -> dict:
 
 def _position_columns(observation_names: Sequence[str], joints: Sequence[str]):
     index = {name: column for column, name in enumerate(observation_names)}
-    wanted = [f'{joint}.position' for joint in joints]
+    wanted = joint_position_names(joints)
     if not all(name in index for name in wanted):
         return None
     return [index[name] for name in wanted]

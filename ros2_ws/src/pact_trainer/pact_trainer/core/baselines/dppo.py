@@ -25,6 +25,7 @@ import time
 from pact_policy.core.samplers import ddim_transition, ddpm_step_indices
 from pact_trainer.core.costs import CostSet
 from pact_trainer.core.improvement_gate import RolloutStatistics
+from pact_trainer.core.iteration_record import IterationRecord
 import torch
 
 
@@ -119,7 +120,7 @@ class DppoAligner:
                 callback(record)
         return self.history
 
-    def step(self) -> dict:
+    def step(self) -> IterationRecord:
         """Collect, score with −cost, run PPO epochs; return this iteration's record."""
         started = time.monotonic()
         generator = torch.Generator(device=self.policy.device).manual_seed(
@@ -136,8 +137,8 @@ class DppoAligner:
         advantage = (reward - reward.mean()) / (reward.std() + 1e-8)
         loss = self._ppo(advantage.to(self.policy.device), generator)
         self.counters['wall_time'] += time.monotonic() - started
-        record = {'iteration': self.iteration, 'candidate': statistics.to_dict(),
-                  'ppo_loss': loss, **self.counters}
+        record = IterationRecord(iteration=self.iteration, candidate=statistics.to_dict(),
+                                 **self.counters, extra={'ppo_loss': loss})
         self.history.append(record)
         self.iteration += 1
         return record

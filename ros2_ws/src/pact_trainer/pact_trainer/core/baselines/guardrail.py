@@ -15,6 +15,7 @@ any rollout source can run it; ``context_fn(observation) -> dict`` supplies the 
 passes ``context`` to ``sample`` directly.
 """
 
+from pact_trainer.core.cost_context import OBSERVATION
 from pact_trainer.core.safe_teacher import SafeTeacher
 import torch
 
@@ -25,7 +26,7 @@ class GuardrailPolicy:
     def __init__(self, policy, teacher: SafeTeacher, context_fn=None):
         self.policy = policy
         self.teacher = teacher
-        self.context_fn = context_fn or (lambda observation: {'observation': observation})
+        self.context_fn = context_fn or (lambda observation: {OBSERVATION: observation})
         self.config = policy.config
         self.denoiser_calls = 0
 
@@ -46,7 +47,7 @@ class GuardrailPolicy:
         observation = observation.to(policy.device)
         condition = policy.normalize_observation(observation)
         context = dict(self.context_fn(observation) if context is None else context)
-        context.setdefault('observation', observation)
+        context.setdefault(OBSERVATION, observation)
         shape = (condition.shape[0], policy.config.horizon, policy.config.action_dim)
         if noise is None:
             noise = torch.randn(shape, generator=generator, device=policy.device)
