@@ -24,6 +24,8 @@ from pact_testing.message_fill import (  # noqa: E402
     default_leaf_fields, fill_message, message_differences)
 from pact_testing.processes import NodeProcess, wait_until  # noqa: E402
 
+pytestmark = [pytest.mark.dds, pytest.mark.slow]
+
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
 DISCOVERY_TIMEOUT_S = 30.0

@@ -153,4 +153,5 @@ def test_corrupt_bytes_and_size_limit_are_rejected(tmp_path):
         load_checkpoint(data, max_bytes=100)
     with pytest.raises(CheckpointError, match='does not exist'):
         load_checkpoint(tmp_path / 'missing.pact')
-    assert read_checkpoint_metadata(data)['architecture_id'] == make_policy().config.architecture_id
+    expected = make_policy().config.architecture_id
+    assert read_checkpoint_metadata(data)['architecture_id'] == expected
