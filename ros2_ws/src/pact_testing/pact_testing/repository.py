@@ -34,5 +34,5 @@ def repository_root(start: Optional[Path] = None) -> Path:
 
 
 def repository_path(*parts: str, start: Optional[Path] = None) -> Path:
-    """Return ``repository_root(start) / parts``, e.g. ``repository_path('config', 'demo')``."""
+    """Return a path inside the repository root, e.g. ``config/demo`` from ``'config', 'demo'``."""
     return repository_root(start).joinpath(*parts)
