@@ -1,10 +1,13 @@
 # PACT-ROS — every command a newcomer needs. See README.md.
-.PHONY: setup test lint lint-imports clean help demo bench bench-constraints bench-policy bench-alignment \
+.PHONY: setup test test-fast lint lint-imports clean help demo bench bench-constraints bench-policy \
+	bench-alignment \
 	bench-alignment-toy bench-alignment-sim
 
 help:
 	@echo "make setup   create .venv, install the pinned dependencies, build ros2_ws (idempotent)"
 	@echo "make test    set up, then run the whole test suite (colcon test + tests/)"
+	@echo "make test-fast  the cores' unit tests only (no dds/sim/slow tests, no linters), in"
+	@echo "                parallel with pytest-xdist: under a minute, for the inner loop"
 	@echo "make demo    set up, then align a policy live in MuJoCo (ROS 2 graph) -> runs/<time>/"
 	@echo "make lint    ruff over the whole repository"
 	@echo "make lint-imports   architecture walls (.importlinter) over the package sources"
@@ -21,6 +24,9 @@ setup:
 
 test: setup
 	@bash scripts/run_tests.sh
+
+test-fast: setup
+	@bash scripts/run_fast_tests.sh
 
 demo: setup
 	@bash -c 'source pact_env.sh && python -m pact_eval.mujoco_demo $(DEMO_ARGS)'

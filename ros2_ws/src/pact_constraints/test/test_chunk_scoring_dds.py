@@ -28,6 +28,8 @@ from std_msgs.msg import String
 import torch
 import yaml
 
+pytestmark = [pytest.mark.dds, pytest.mark.slow]
+
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
 COMMANDS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)

@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: Apache-2.0
 """Constraint configuration: the bundled default and validation errors that name the key."""
 
-import pathlib
 
 from pact_constraints.core.config import (
     config_from_dict, config_from_yaml_text, CONSTRAINT_NAMES, ConstraintConfigError,
     default_config, default_config_path, load_constraint_config, OPT_IN)
+from pact_testing.repository import repository_path
 import pytest
 
-REPO_DEFAULT = pathlib.Path(__file__).resolve().parents[4] / 'config/constraints/default.yaml'
+REPO_DEFAULT = repository_path('config', 'constraints', 'default.yaml')
 
 
 def test_bundled_default_is_valid_and_complete():

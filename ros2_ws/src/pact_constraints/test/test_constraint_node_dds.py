@@ -26,6 +26,8 @@ from std_msgs.msg import String
 from visualization_msgs.msg import Marker, MarkerArray
 import yaml
 
+pytestmark = [pytest.mark.dds, pytest.mark.slow]
+
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
 TIMEOUT_S = 40.0

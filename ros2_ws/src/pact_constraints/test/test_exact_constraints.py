@@ -15,6 +15,8 @@ from pact_constraints.core.scene_geometry import scene_bodies
 import pytest
 import trimesh
 
+pytestmark = pytest.mark.sim
+
 BALLS_URDF = """<robot name="balls">
   <link name="base"/>
   <link name="ball_a"><collision><geometry><sphere radius="0.1"/></geometry></collision></link>

@@ -81,3 +81,6 @@ def test_episodes_follow_each_other_once_the_policy_is_active(node):
             and e.seed in (FIRST_SEED, FIRST_SEED + 1)]
     assert [e.reason for e in ends] == [EpisodeEvent.REASON_TIMEOUT] * 2
     assert 'policy node active' in driver.log_path.read_text()
+
+
+pytestmark = [pytest.mark.dds, pytest.mark.sim, pytest.mark.slow]

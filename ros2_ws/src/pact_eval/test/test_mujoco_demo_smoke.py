@@ -165,3 +165,6 @@ def test_a_missing_base_checkpoint_fails_naming_the_command_that_makes_it(tmp_pa
     printed = ' '.join(capsys.readouterr().out.split())
     assert 'no base checkpoint for task' in printed and 'pick_base.pact' in printed
     assert 'bash bench/policy/make_base_policies.sh' in printed
+
+
+pytestmark = [pytest.mark.dds, pytest.mark.sim, pytest.mark.slow]

@@ -9,7 +9,7 @@ Shared by the test and its peer process so both build identical expected content
 import hashlib
 
 import numpy as np
-from pact_msgs import action, msg, srv
+from pact_msgs import msg, srv
 
 SEED = 20260521
 NAMESPACE = '/pact_interface_test'
@@ -19,7 +19,6 @@ MESSAGE_TYPES = [getattr(msg, name) for name in (
 SERVICE_TYPES = [getattr(srv, name) for name in (
     'GetModelChunk', 'ActivateModel', 'RollbackModel', 'ResetEStop', 'ResetEpisode',
     'GetEpisodeOutcome')]
-ACTION_TYPES = [action.Align]
 
 # The model archive served in 4 MiB chunks.
 CHUNK_LIMIT = 4 * 1024 * 1024
@@ -35,11 +34,6 @@ def topic_for(message_type) -> str:
 def service_for(service_type) -> str:
     """Service answering the filled sample of a service type."""
     return f'{NAMESPACE}/srv/{service_type.__name__}'
-
-
-def action_for(action_type) -> str:
-    """Return the action server name of an action type."""
-    return f'{NAMESPACE}/action/{action_type.__name__}'
 
 
 MODEL_CHUNK_SERVICE = f'{NAMESPACE}/model_chunks'

@@ -5,12 +5,11 @@ Peer process of the interface round-trip test.
 
 Publishes a filled sample of every pact_msgs message (latched), answers every service with a
 filled response when the request matches the expected filled request (a default response
-otherwise), runs an Align action server, and serves a model archive through GetModelChunk with
+otherwise), and serves a model archive through GetModelChunk with
 its ModelAnnouncement. Runs until interrupted.
 """
 
 import rclpy
-from rclpy.action import ActionServer
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
@@ -38,9 +37,6 @@ class InterfacePeer(Node):
         for service_type in catalogue.SERVICE_TYPES:
             self._keep.append(self.create_service(
                 service_type, catalogue.service_for(service_type), self._echo(service_type)))
-        for action_type in catalogue.ACTION_TYPES:
-            self._keep.append(ActionServer(self, action_type, catalogue.action_for(action_type),
-                                           self._run_action(action_type)))
         self._blob = catalogue.model_blob()
         self._keep.append(self.create_service(GetModelChunk, catalogue.MODEL_CHUNK_SERVICE,
                                               self._serve_chunk))
@@ -63,18 +59,6 @@ class InterfacePeer(Node):
                 return response
             return fill_message(service_type.Response, catalogue.SEED)
         return answer
-
-    def _run_action(self, action_type):
-        expected = fill_message(action_type.Goal, catalogue.SEED)
-
-        def execute(goal_handle):
-            if message_differences(expected, goal_handle.request):
-                goal_handle.abort()
-                return action_type.Result()
-            goal_handle.publish_feedback(fill_message(action_type.Feedback, catalogue.SEED))
-            goal_handle.succeed()
-            return fill_message(action_type.Result, catalogue.SEED)
-        return execute
 
     def _serve_chunk(self, request, response):
         response.total_size = len(self._blob)

@@ -4,7 +4,7 @@
 Every pact_msgs interface crosses real DDS between two OS processes with all fields intact.
 
 A peer process (interface_peer.py) publishes a filled sample of every message, answers every
-service and the Align action, and serves a model archive in 4 MiB chunks. This process builds
+service, and serves a model archive in 4 MiB chunks. This process builds
 the same samples from the same seed and compares every leaf field.
 """
 
@@ -14,7 +14,6 @@ import sys
 
 import pytest
 import rclpy
-from rclpy.action import ActionClient
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
@@ -24,6 +23,8 @@ from pact_msgs.srv import GetModelChunk  # noqa: E402
 from pact_testing.message_fill import (  # noqa: E402
     default_leaf_fields, fill_message, message_differences)
 from pact_testing.processes import NodeProcess, wait_until  # noqa: E402
+
+pytestmark = [pytest.mark.dds, pytest.mark.slow]
 
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
@@ -66,9 +67,7 @@ def call(node, client, request, peer):
 def test_samples_fill_every_field():
     for interface in (catalogue.MESSAGE_TYPES
                       + [t.Request for t in catalogue.SERVICE_TYPES]
-                      + [t.Response for t in catalogue.SERVICE_TYPES]
-                      + [getattr(t, part) for t in catalogue.ACTION_TYPES
-                         for part in ('Goal', 'Result', 'Feedback')]):
+                      + [t.Response for t in catalogue.SERVICE_TYPES]):
         assert default_leaf_fields(fill_message(interface, catalogue.SEED)) == [], interface
 
 
@@ -97,28 +96,6 @@ def test_service_round_trip(node, peer, service_type):
         assert message_differences(expected, response) == [], peer.output()[-2000:]
     finally:
         node.destroy_client(client)
-
-
-def test_align_action_round_trip(node, peer):
-    action_type = catalogue.ACTION_TYPES[0]
-    client = ActionClient(node, action_type, catalogue.action_for(action_type))
-    feedback = []
-    try:
-        assert client.wait_for_server(timeout_sec=DISCOVERY_TIMEOUT_S), peer.output()
-        goal_future = client.send_goal_async(fill_message(action_type.Goal, catalogue.SEED),
-                                             feedback_callback=feedback.append)
-        assert wait_until(goal_future.done, DISCOVERY_TIMEOUT_S, spin_once(node))
-        goal_handle = goal_future.result()
-        assert goal_handle.accepted
-        result_future = goal_handle.get_result_async()
-        assert wait_until(result_future.done, DISCOVERY_TIMEOUT_S, spin_once(node))
-        result = result_future.result().result
-        assert message_differences(fill_message(action_type.Result, catalogue.SEED), result) == []
-        assert feedback, 'no feedback received'
-        assert message_differences(fill_message(action_type.Feedback, catalogue.SEED),
-                                   feedback[0].feedback) == []
-    finally:
-        client.destroy()
 
 
 def test_model_chunk_round_trip_4mib(node, peer):

@@ -16,7 +16,7 @@ import threading
 import time
 
 from pact_msgs.msg import ModelAnnouncement
-from pact_policy.core.model_transfer import (
+from pact_policy.core.model_swap import (
     Announcement, check_announcement, check_swap_compatible, prepare_candidate, TransferError)
 
 

@@ -5,7 +5,7 @@
 import threading
 
 from pact_msgs.srv import GetModelChunk
-from pact_policy.core.model_transfer import (
+from pact_policy.core.model_swap import (
     Announcement, ChunkAssembler, read_file_uri, service_name, TransferError)
 
 

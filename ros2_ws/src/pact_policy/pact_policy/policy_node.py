@@ -33,7 +33,7 @@ from pact_policy.camera_input import CameraInputMixin
 from pact_policy.core.checkpoint import load_checkpoint
 from pact_policy.core.command_safety import ChunkRejected, make_safe_command, SafetyLimits
 from pact_policy.core.episode_steps import EpisodeSteps
-from pact_policy.core.model_transfer import (
+from pact_policy.core.model_swap import (
     ModelSlots, smoke_test, TransferError)
 from pact_policy.core.observation import ObservationBuilder, ObservationError, ObservationHistory
 from pact_policy.core.supervision import EStopLatch, InputWatchdog, LatencyWindow

@@ -8,7 +8,7 @@ import zipfile
 
 import numpy as np
 from pact_policy.core.checkpoint import (
-    checkpoint_bytes, CheckpointError, load_checkpoint, read_description, save_checkpoint,
+    checkpoint_bytes, CheckpointError, load_checkpoint, read_checkpoint_metadata, save_checkpoint,
     sha256_hex)
 from pact_policy.core.normalizer import Normalizer
 from pact_policy.core.policy import DiffusionPolicy
@@ -153,4 +153,5 @@ def test_corrupt_bytes_and_size_limit_are_rejected(tmp_path):
         load_checkpoint(data, max_bytes=100)
     with pytest.raises(CheckpointError, match='does not exist'):
         load_checkpoint(tmp_path / 'missing.pact')
-    assert read_description(data)['architecture_id'] == make_policy().config.architecture_id
+    expected = make_policy().config.architecture_id
+    assert read_checkpoint_metadata(data)['architecture_id'] == expected

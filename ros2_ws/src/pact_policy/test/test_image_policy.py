@@ -9,24 +9,24 @@ load and re-serialise byte for byte, with no image fields and no image weights.
 
 import io
 import json
-import pathlib
 import zipfile
 
 import numpy as np
 from pact_policy.core.checkpoint import (
-    checkpoint_bytes, CheckpointError, load_checkpoint, read_description, save_checkpoint)
+    checkpoint_bytes, CheckpointError, load_checkpoint, read_checkpoint_metadata, save_checkpoint)
 from pact_policy.core.image_preprocessing import ImagePreprocessor
-from pact_policy.core.model_transfer import (
+from pact_policy.core.model_swap import (
     Announcement, check_announcement, check_swap_compatible, smoke_test, TransferError)
 from pact_policy.core.normalizer import Normalizer
 from pact_policy.core.policy import DiffusionPolicy
 from pact_policy.core.policy_config import IMAGE_FIELDS, PolicyConfig
 from pact_policy.core.training import fit_policy, TrainingSettings
+from pact_testing.repository import repository_root
 import pytest
 import torch
 
 torch.set_num_threads(1)
-REPOSITORY = pathlib.Path(__file__).resolve().parents[4]
+REPOSITORY = repository_root()
 BASE_CHECKPOINTS = sorted((REPOSITORY / 'models' / 'base').glob('*.pact'))
 RED, BLUE = (220, 30, 30), (30, 30, 220)
 
@@ -226,7 +226,7 @@ def test_config_without_camera_keeps_its_old_json():
 
 @pytest.mark.parametrize('path', BASE_CHECKPOINTS, ids=lambda path: path.name)
 def test_committed_base_checkpoints_load_exactly_as_before(path):
-    description = read_description(path)
+    description = read_checkpoint_metadata(path)
     assert not set(IMAGE_FIELDS) & set(description['config'])
     loaded = load_checkpoint(path, expected_architecture_id=description['architecture_id'])
     assert loaded.policy.image_encoder is None

@@ -17,10 +17,13 @@ from pact_policy.core.checkpoint import save_checkpoint
 from pact_testing.processes import NodeProcess, wait_until
 from policy_fixtures import LATCHED, PANDA_ACTION_NAMES, PANDA_HOME, panda_urdf
 from policy_fixtures import record_policy_outputs, tiny_panda_policy
+import pytest
 import rclpy
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import String
+
+pytestmark = [pytest.mark.dds, pytest.mark.slow]
 
 TIMEOUT_S = 30.0
 CAMERA_TOPIC = '/wrist_camera/image_raw'

@@ -25,6 +25,8 @@ import rclpy
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Bool, String
 
+pytestmark = [pytest.mark.dds, pytest.mark.slow]
+
 TIMEOUT_S = 30.0
 MARGIN = 0.05
 VELOCITY_SCALE = 0.5

@@ -16,9 +16,12 @@ from pact_policy.core.urdf_model import URDFModel
 from pact_testing.processes import NodeProcess, wait_until
 from policy_fixtures import LATCHED, PANDA_ACTION_NAMES, PANDA_HOME, panda_urdf
 from policy_fixtures import RELIABLE, tiny_panda_policy
+import pytest
 import rclpy
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Float64MultiArray, String
+
+pytestmark = [pytest.mark.dds, pytest.mark.slow]
 
 
 def test_forward_commands_within_limits_and_file_uri_swap(tmp_path):

@@ -31,6 +31,8 @@ from rclpy.qos import qos_profile_sensor_data, QoSProfile
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Bool, String
 
+pytestmark = [pytest.mark.dds, pytest.mark.slow]
+
 TIMEOUT_S = 20.0
 MARGIN = 0.05
 VELOCITY_SCALE = 0.5

@@ -11,6 +11,8 @@ from pact_sim.core.sim_env import SimEnv
 from pact_sim.record_demos import main as record_demos_main
 import pytest
 
+pytestmark = pytest.mark.sim
+
 TASKS = ('reach', 'pick', 'carry')
 SEEDS = range(5)
 

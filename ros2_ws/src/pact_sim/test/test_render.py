@@ -10,6 +10,8 @@ from pact_sim.core.sim_env import SimEnv
 from pact_sim.render_episode import main as render_episode_main
 import pytest
 
+pytestmark = pytest.mark.sim
+
 
 @pytest.fixture(scope='module')
 def env():

@@ -11,6 +11,8 @@ from pact_sim.core.scene_builder import build_sim_model
 from pact_sim.core.sim_env import SimEnv
 import pytest
 
+pytestmark = pytest.mark.sim
+
 
 @pytest.fixture(scope='module')
 def reach_env():

@@ -11,6 +11,8 @@ from pact_sim.core.task_spec import config_dir
 import pinocchio
 import pytest
 
+pytestmark = pytest.mark.sim
+
 PANDA_ARM = tuple(f'panda_joint{i}' for i in range(1, 8))
 
 

@@ -4,9 +4,12 @@
 
 import numpy as np
 from pact_testing.processes import NodeProcess, wait_until
+import pytest
 import rclpy
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image
+
+pytestmark = [pytest.mark.dds, pytest.mark.sim, pytest.mark.slow]
 
 
 def test_camera_images_show_the_scene():

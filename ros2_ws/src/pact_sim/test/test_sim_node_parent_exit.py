@@ -14,7 +14,10 @@ import pathlib
 import signal
 
 from pact_testing.processes import NodeProcess, wait_until
+import pytest
 import rclpy
+
+pytestmark = [pytest.mark.dds, pytest.mark.sim, pytest.mark.slow]
 
 PARENT_SCRIPT = """
 import subprocess, sys, time

@@ -9,6 +9,8 @@ from pact_sim.core.sim_env import SimEnv
 from pact_sim.core.task_spec import load_task_spec, TaskConfigError
 import pytest
 
+pytestmark = pytest.mark.sim
+
 TASKS = ('reach', 'pick', 'carry')
 
 

@@ -6,6 +6,9 @@ import numpy as np
 from pact_sim.core.scene_builder import RobotConfig
 from pact_sim.core.sim_env import SimEnv
 from pact_sim.core.tracking import expert_tracking, row_tracking_error
+import pytest
+
+pytestmark = pytest.mark.sim
 
 
 def test_careful_expert_rows_are_tracked_within_the_targets():

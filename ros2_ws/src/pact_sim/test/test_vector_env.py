@@ -8,6 +8,8 @@ from pact_sim.core.sim_env import SimEnv
 from pact_sim.core.vector_env import VectorEnv
 import pytest
 
+pytestmark = pytest.mark.sim
+
 SEEDS = [5, 6, 7]
 
 

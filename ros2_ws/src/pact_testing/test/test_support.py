@@ -10,6 +10,7 @@ import sys
 from geometry_msgs.msg import PoseStamped
 from pact_testing.license_header import copyright_problems, header_problems
 from pact_testing.message_fill import default_leaf_fields, fill_message, message_differences
+from pact_testing.repository import repository_path, repository_root
 from pact_testing.ros_domain import reserve_domain_id
 from sensor_msgs.msg import Image, JointState
 from shape_msgs.msg import Plane
@@ -76,3 +77,16 @@ def test_copyright_problems_accepts_our_header_and_flags_a_missing_licence(tmp_p
     assert copyright_problems([tmp_path / 'good']) == []
     problems = copyright_problems([tmp_path / 'bad'])
     assert problems and 'no_licence.py' in problems[0]
+
+
+def test_repository_root_is_found_and_a_missing_one_is_named(tmp_path):
+    root = repository_root()
+    assert (root / 'Makefile').is_file() and (root / 'ros2_ws').is_dir()
+    assert repository_path('config', 'constraints') == root / 'config' / 'constraints'
+    assert repository_root(start=pathlib.Path(__file__)) == root
+    try:
+        repository_root(start=tmp_path)
+    except FileNotFoundError as error:
+        assert 'repository root' in str(error) and str(tmp_path) in str(error)
+    else:
+        raise AssertionError('a folder outside the repository must not have a root')

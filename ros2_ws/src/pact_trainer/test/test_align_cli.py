@@ -15,9 +15,12 @@ from pact_sim.core.vector_env import VectorEnv
 from pact_trainer.align_cli import build_robot_costs, main, observations_from_mcap
 from pact_trainer.core.toy_problem import make_toy_policy
 from pact_trainer.mcap_log import McapLog
+import pytest
 from rclpy.serialization import serialize_message
 import torch
 from toy_panda_run import write_toy_panda_run
+
+pytestmark = [pytest.mark.dds, pytest.mark.sim, pytest.mark.slow]
 
 JOINTS = [f'panda_joint{i}' for i in range(1, 8)] + ['panda_finger_joint1']
 FAST = ['--steps-per-epoch', '5', '--max-inner-epochs', '1', '--batch-size', '16',

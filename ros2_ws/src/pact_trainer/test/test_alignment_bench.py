@@ -4,11 +4,11 @@
 
 import importlib.util
 import json
-from pathlib import Path
 
+from pact_testing.repository import repository_path
 import torch
 
-BENCH = Path(__file__).resolve().parents[4] / 'bench' / 'alignment' / 'run.py'
+BENCH = repository_path('bench', 'alignment', 'run.py')
 
 
 def load_bench():

@@ -36,6 +36,8 @@ from pact_trainer.core.toy_problem import (linear_cost_term, make_toy_policy,
 import pytest
 import torch
 
+pytestmark = pytest.mark.slow
+
 ACTION_MEAN = torch.tensor([0.5, -0.3])
 ACTION_STD = torch.tensor([2.0, 0.5])
 MEAN = torch.tensor([0.3, -0.2])

@@ -22,6 +22,8 @@ import pytest
 import torch
 from toy_panda_run import write_toy_panda_run
 
+pytestmark = pytest.mark.slow
+
 WORKER = Path(__file__).with_name('distributed_toy_worker.py')
 
 

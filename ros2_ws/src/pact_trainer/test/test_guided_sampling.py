@@ -141,6 +141,7 @@ def test_tilt_exact_with_the_stop_gradient_jacobian_is_refused_everywhere():
         parse_arguments([*cli, '--jacobian', 'stop_gradient'])
 
 
+@pytest.mark.dds
 def test_trainer_node_refuses_tilt_exact_with_stop_gradient_at_start_up(tmp_path):
     """The node stops before loading anything (the checkpoint path does not even exist)."""
     finished = subprocess.run(

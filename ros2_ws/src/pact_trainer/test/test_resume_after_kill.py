@@ -12,9 +12,12 @@ import time
 from types import SimpleNamespace
 
 from pact_trainer.core.alignment_loop import CHECKPOINT_NAME, LOG_NAME
+import pytest
 import torch
 
 from toy_alignment_worker import buffer_digest  # noqa: I100
+
+pytestmark = [pytest.mark.dds, pytest.mark.slow]
 
 WORKER = str(Path(__file__).with_name('toy_alignment_worker.py'))
 ITERATIONS = 40

@@ -17,9 +17,12 @@ from pact_policy.core.checkpoint import save_checkpoint
 from pact_sim.core.task_spec import config_dir
 from pact_testing.processes import NodeProcess, wait_until
 from pact_trainer.core.toy_problem import make_toy_policy
+import pytest
 import rclpy
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 import yaml
+
+pytestmark = [pytest.mark.dds, pytest.mark.slow]
 
 KEPT_EVENTS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE,
                          durability=DurabilityPolicy.TRANSIENT_LOCAL)

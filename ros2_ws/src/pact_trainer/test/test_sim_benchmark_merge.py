@@ -4,11 +4,11 @@
 
 import importlib.util
 import json
-from pathlib import Path
 
+from pact_testing.repository import repository_path
 import pytest
 
-BENCH = Path(__file__).resolve().parents[4] / 'bench' / 'alignment' / 'sim_benchmark.py'
+BENCH = repository_path('bench', 'alignment', 'sim_benchmark.py')
 
 
 def load_bench():

@@ -22,11 +22,14 @@ from pact_policy.core.checkpoint import save_checkpoint
 from pact_testing.processes import NodeProcess, wait_until
 from pact_trainer.core.alignment_loop import CHECKPOINT_NAME
 from pact_trainer.core.toy_problem import make_toy_policy
+import pytest
 import rclpy
 from std_msgs.msg import String
 from test_trainer_node_over_dds import (ACTIONS, HOME, LATCHED, make_step, OBSERVATIONS,
                                         RELIABLE, scene_message)
 import torch
+
+pytestmark = [pytest.mark.dds, pytest.mark.slow]
 
 TIMEOUT_S = 90.0
 STEPS_PER_UPDATE = 8

@@ -125,7 +125,7 @@ def load_checkpoint(source, expected_architecture_id: str = None, device='cpu',
     return LoadedCheckpoint(policy.to(device).eval(), metadata, digest, len(data))
 
 
-def read_description(source, max_bytes: int = DEFAULT_MAX_ARCHIVE_BYTES) -> dict:
+def read_checkpoint_metadata(source, max_bytes: int = DEFAULT_MAX_ARCHIVE_BYTES) -> dict:
     """Return the parsed ``policy.json`` of an archive without loading the weights."""
     return _unpack(_read_source(source, max_bytes))[0]
 

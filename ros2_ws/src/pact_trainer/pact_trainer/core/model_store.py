@@ -12,7 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from pact_policy.core.checkpoint import sha256_hex
-from pact_policy.core.model_transfer import MAX_CHUNK_BYTES  # the client's limit too
+from pact_policy.core.model_swap import MAX_CHUNK_BYTES  # the client's limit too
 
 
 @dataclass(frozen=True)

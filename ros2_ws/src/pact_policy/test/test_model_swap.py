@@ -5,7 +5,7 @@
 import hashlib
 
 from pact_policy.core.checkpoint import checkpoint_bytes, load_checkpoint
-from pact_policy.core.model_transfer import (
+from pact_policy.core.model_swap import (
     Announcement, check_announcement, ChunkAssembler, ModelSlots, prepare_candidate,
     read_file_uri, TransferError)
 from policy_fixtures import tiny_panda_policy
