@@ -11,10 +11,11 @@ from pact_eval.core.demo_report import (comparison_rows, DemoRecord, EpisodeFram
                                         key_frames, markdown_table, write_report)
 from pact_eval.core.demo_settings import load_settings
 from pact_eval.core.sim_evaluation import EpisodeResult, EvaluationResult
+from pact_testing.repository import repository_root
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[4]
+REPO = repository_root()
 OVERLAY = REPO / 'config' / 'demo' / 'mujoco_demo.yaml'
 
 

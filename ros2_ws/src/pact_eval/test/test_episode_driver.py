@@ -8,18 +8,17 @@ status. While the policy is INACTIVE the driver must not touch the sim (an episo
 nothing follows); once ACTIVE, episodes must follow each other with consecutive seeds.
 """
 
-from pathlib import Path
-
 from pact_eval.episode_driver import first_seed, parse_arguments
 from pact_msgs.msg import EpisodeEvent, PolicyStatus
 from pact_msgs.srv import ResetEpisode
 from pact_testing.processes import NodeProcess, wait_until
+from pact_testing.repository import repository_root
 import pytest
 import rclpy
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 import yaml
 
-OVERLAY = Path(__file__).resolve().parents[4] / 'config' / 'demo' / 'mujoco_demo.yaml'
+OVERLAY = repository_root() / 'config' / 'demo' / 'mujoco_demo.yaml'
 RELIABLE = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
 FIRST_SEED = 700
 

@@ -21,10 +21,11 @@ import time
 from pact_policy.core.checkpoint import load_checkpoint
 from pact_policy.train_base_policy import main as train_base_policy
 from pact_sim.core.demos import record_task, save_demos
+from pact_testing.repository import repository_root
 import pytest
 import yaml
 
-OVERLAY = Path(__file__).resolve().parents[4] / 'config' / 'demo' / 'mujoco_demo.yaml'
+OVERLAY = repository_root() / 'config' / 'demo' / 'mujoco_demo.yaml'
 TINY = {
     'mujoco_demo': {'task': 'reach', 'iterations': 1, 'eval_episodes': 2, 'frame_width': 160,
                     'frame_height': 120, 'startup_timeout_s': 150.0,

@@ -3,13 +3,13 @@
 """IterationRecord: the committed iterations.jsonl logs load and serialise to the same text."""
 
 import json
-from pathlib import Path
 
 from pact_trainer.core.iteration_record import iteration_log_text, IterationRecord
 from pact_trainer.core.iteration_record import read_iteration_log
+from pact_testing.repository import repository_root
 import pytest
 
-REPOSITORY = Path(__file__).resolve().parents[4]
+REPOSITORY = repository_root()
 LOGS = sorted(REPOSITORY.glob('bench/alignment/sim/*/*/seed*/state/iterations.jsonl'))
 
 
