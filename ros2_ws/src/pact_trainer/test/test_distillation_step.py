@@ -87,6 +87,6 @@ def test_alignment_iteration_runs_under_bf16():
     aligner = toy_aligner(base_steps=20, iterations=1, chunks_per_iteration=64,
                           steps_per_epoch=3, max_inner_epochs=1, precision='bf16')
     record = aligner.step()
-    assert record['distillation_loss'] > 0 and record['denoiser_calls'] > 0
+    assert record.distillation_loss > 0 and record.denoiser_calls > 0
     with pytest.raises(ValueError, match='precision'):
         toy_aligner(base_steps=1, precision='fp16')

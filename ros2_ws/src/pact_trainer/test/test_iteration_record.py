@@ -4,9 +4,9 @@
 
 import json
 
+from pact_testing.repository import repository_root
 from pact_trainer.core.iteration_record import iteration_log_text, IterationRecord
 from pact_trainer.core.iteration_record import read_iteration_log
-from pact_testing.repository import repository_root
 import pytest
 
 REPOSITORY = repository_root()

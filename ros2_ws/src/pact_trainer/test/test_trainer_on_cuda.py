@@ -184,7 +184,7 @@ def test_toy_alignment_iteration_on_cuda(precision):
                           steps_per_epoch=5, max_inner_epochs=1, device='cuda',
                           precision=precision)
     record = aligner.step()
-    assert math.isfinite(record['distillation_loss']) and math.isfinite(record['kl_proxy'])
+    assert math.isfinite(record.distillation_loss) and math.isfinite(record.kl_proxy)
     assert next(aligner.student.parameters()).is_cuda
 
 
