@@ -7,7 +7,9 @@ PACT on the MuJoCo tasks, judged on paired layouts with bootstrap intervals (res
 
 One job = (task, method, training seed): train (``pact``: the safe teacher at the task's
 guidance scale; ``control``: the same run with guidance scale 0, whose weights must not move
-and whose per-iteration curve is the noise floor), then judge the final policy on 64 layouts of
+and whose per-iteration curve is the noise floor; ``dppo``: DPPO-style PPO on the denoising
+chain with reward −cost, same budget and same training layouts), then judge the final policy
+on 64 layouts of
 the evaluation range (``seeds_in('evaluation', 1000 * seed, episodes)``, noise seed = training
 seed). ``base`` is judged on the same layouts with the same noise, so every method's episode i is
 paired with the base's episode i. Training uses ``training_layout_seed(seed)`` onwards; the
@@ -18,9 +20,18 @@ Resumable: each job trains in ``<out>/<task>/<method>/seed<k>/`` (the aligner's 
 state: rerun the same command after an interruption and it continues from the last completed
 iteration) and writes ``episodes.json`` when judged; jobs with that file are skipped. Jobs run
 in ``--workers`` processes (one torch thread each). ``--merge-only`` rewrites the reports from
-what is on disk: ``<out>/summary.json`` (one entry per task, the issue's format),
+what is on disk: ``<out>/summary.json`` and ``bench/alignment/summary.json`` (one entry per
+task, the issue's format),
 ``<out>/<task>/REPORT.md`` and ``<out>/<task>/curves.png`` (per-iteration on-policy violation
 rate and mean constraint cost, PACT beside the control, every seed).
+
+Like-for-like efficiency against DPPO (``--efficiency-seeds``, default 1): PACT and DPPO keep
+a checkpoint per iteration (the policy each would deploy then), and every one of them is judged
+deterministically (the deployed sampler, not DPPO's exploration floor) on 64 validation layouts
+(``seeds_in('validation', 10000 + 1000 * seed, 64)``, disjoint from the teacher-strength
+block), with the base as the point at 0 env steps. ``env_steps_ratio_vs_dppo`` = env steps
+PACT needs to reach DPPO's best deterministic safe rate / env steps DPPO needed for it
+(``<out>/<task>/efficiency.png``). DPPO runs are not resumable mid-run (a rerun restarts them).
 """
 
 import argparse
@@ -41,8 +52,15 @@ HERE = Path(__file__).resolve().parent
 # without a significant loss of success.
 GUIDANCE_PRESET = 'low_noise_w3'
 GUIDANCE_SCALE = {'pick': 30.0, 'carry': 30.0, 'reach': 10.0}
+# Validation layouts of the efficiency curves start here (the teacher-strength block is
+# validation offsets 4000-4031: disjoint).
+EFFICIENCY_OFFSET = 10000
 TASKS = ('pick', 'carry', 'reach')
-TRAINED_METHODS = ('pact', 'control')
+TRAINED_METHODS = ('pact', 'control', 'dppo')
+EFFICIENCY_METHODS = ('pact', 'dppo')
+# DPPO's knobs as in the earlier benchmark (bench/alignment/run.py); budget as PACT's.
+DPPO_LEARNING_RATE = 1e-5
+DPPO_PPO_EPOCHS = 2
 METHODS = ('base',) + TRAINED_METHODS
 
 
@@ -51,13 +69,25 @@ def job_folder(out: Path, task: str, method: str, seed: int) -> Path:
     return out / task / method / f'seed{seed}'
 
 
+def base_checkpoint(task: str) -> Path:
+    """Return the committed base policy of ``task``."""
+    return REPOSITORY / 'models' / 'base' / f'{task}_base.pact'
+
+
+def iteration_checkpoint(folder: Path, iteration: int) -> Path:
+    """Return where a job keeps the policy it would deploy after ``iteration`` (0-based)."""
+    return folder / 'iterations' / f'iteration{iteration:02d}.pact'
+
+
 def train(task: str, method: str, seed: int, folder: Path, budget: dict) -> Path:
     """Train (or resume) ``method`` on ``task`` with ``seed``; return the final checkpoint."""
+    if method == 'dppo':
+        return train_dppo(task, seed, folder, budget)
     from pact_policy.core.checkpoint import save_checkpoint
     from pact_trainer.align_cli import build_aligner, parse_arguments
     scale = GUIDANCE_SCALE[task] if method == 'pact' else 0.0
     arguments = parse_arguments([
-        'sim', '--task', task, '--base', str(REPOSITORY / 'models' / 'base' / f'{task}_base.pact'),
+        'sim', '--task', task, '--base', str(base_checkpoint(task)),
         '--out', str(folder), '--iterations', str(budget['iterations']),
         '--chunks-per-iteration', str(budget['chunks_per_iteration']),
         '--max-inner-epochs', str(budget['max_inner_epochs']),
@@ -69,7 +99,13 @@ def train(task: str, method: str, seed: int, folder: Path, budget: dict) -> Path
     aligner, _ = build_aligner(arguments)
     aligner.try_resume()
 
+    def deployed():
+        return aligner.accepted if method == 'pact' else aligner.student
+
     def report(record):
+        save_checkpoint(deployed(), iteration_checkpoint(folder, record.iteration),
+                        {'version': f'{task}-{method}-seed{seed}-it{record.iteration}',
+                         'parent_version': 'base'})
         print(f'[{task} {method} seed {seed}] iteration {record.iteration}: violation '
               f'{record.violation_rate:.3f} cost '
               f'{record.mean_cost:.4g} kl {record.kl_proxy:.2g} epochs '
@@ -78,49 +114,141 @@ def train(task: str, method: str, seed: int, folder: Path, budget: dict) -> Path
 
     aligner.run(budget['iterations'], callback=report)
     final = folder / 'final.pact'
-    save_checkpoint(aligner.accepted if method == 'pact' else aligner.student, final,
+    save_checkpoint(deployed(), final,
                     {'version': f'{task}-{method}-seed{seed}', 'parent_version': 'base'})
     return final
 
 
-def judge(task: str, checkpoint: Path, seed: int, episodes: int) -> list:
-    """Return the judged episodes of ``checkpoint`` on the seed's paired evaluation layouts."""
+def train_dppo(task: str, seed: int, folder: Path, budget: dict) -> Path:
+    """Train the DPPO baseline on PACT's budget and training layouts; return its final policy."""
+    from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
+    from pact_trainer.core.baselines.dppo import DppoAligner, DppoConfig
+    from pact_trainer.core.iteration_record import iteration_log_text
+    from pact_eval.core.sim_training import sim_training_setup
+    policy = load_checkpoint(base_checkpoint(task)).policy.float()
+    setup = sim_training_setup(policy, task, seed, str(SIM_CONSTRAINTS))
+    aligner = DppoAligner(policy, setup.robot_costs.cost_set(), setup.source, DppoConfig(
+        iterations=budget['iterations'], chunks_per_iteration=budget['chunks_per_iteration'],
+        learning_rate=DPPO_LEARNING_RATE, ppo_epochs=DPPO_PPO_EPOCHS, seed=seed))
+    log = folder / 'state' / 'iterations.jsonl'
+    log.parent.mkdir(parents=True, exist_ok=True)
+
+    def report(record):
+        log.write_text(iteration_log_text(aligner.history))
+        save_checkpoint(policy, iteration_checkpoint(folder, record.iteration),
+                        {'version': f'{task}-dppo-seed{seed}-it{record.iteration}',
+                         'parent_version': 'base'})
+        print(f'[{task} dppo seed {seed}] iteration {record.iteration}: violation '
+              f'{record.violation_rate:.3f} cost {record.mean_cost:.4g}', flush=True)
+
+    aligner.run(callback=report)
+    final = folder / 'final.pact'
+    save_checkpoint(policy, final, {'version': f'{task}-dppo-seed{seed}',
+                                    'parent_version': 'base'})
+    return final
+
+
+def judge(task: str, checkpoint: Path, seed: int, episodes: int,
+          layouts: str = 'evaluation') -> list:
+    """
+    Return the judged episodes of ``checkpoint`` on the seed's paired layouts.
+
+    ``layouts='evaluation'``: the final comparison (``seeds_in('evaluation', 1000 * seed)``);
+    ``'validation'``: the per-iteration efficiency curves (``seeds_in('validation',
+    EFFICIENCY_OFFSET + 1000 * seed)``). Noise seed = training seed either way.
+    """
     from dataclasses import asdict
     from pact_policy.core.checkpoint import load_checkpoint
     from pact_sim.core.seed_ranges import seeds_in
     from pact_eval.core.sim_evaluation import evaluate_in_sim
     policy = load_checkpoint(checkpoint).policy.float().eval()
-    result = evaluate_in_sim(policy, task, seeds_in('evaluation', 1000 * seed, episodes),
-                             noise_seed=seed)
+    offset = 1000 * seed + (EFFICIENCY_OFFSET if layouts == 'validation' else 0)
+    result = evaluate_in_sim(policy, task, seeds_in(layouts, offset, episodes), noise_seed=seed)
     return [asdict(episode) for episode in result.episodes]
 
 
-def run_job(task: str, method: str, seed: int, out: Path, budget: dict, episodes: int) -> str:
-    """Train (unless base) and judge one job; write its ``episodes.json``; return its folder."""
+def write_json(path: Path, data) -> None:
+    """Write ``data`` as JSON to ``path`` atomically (a crash leaves the old file or none)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + '.tmp')
+    temporary.write_text(json.dumps(data))
+    os.replace(temporary, path)
+
+
+def rates(episodes: list) -> dict:
+    """Return safe rate (no judge event), events per episode and success rate of episodes."""
+    count = len(episodes)
+    return {'safe_rate': sum(e['events'] == 0 for e in episodes) / count,
+            'events': sum(e['events'] for e in episodes) / count,
+            'success': sum(bool(e['success']) for e in episodes) / count}
+
+
+def efficiency_curve(task: str, method: str, seed: int, out: Path, budget: dict,
+                     episodes: int) -> None:
+    """
+    Judge the policy of every iteration on validation layouts; write ``efficiency.json``.
+
+    A job trained before per-iteration checkpoints were kept is trained again (same seed,
+    same budget) in ``<job>/rerun`` to get them.
+    """
+    from pact_trainer.core.iteration_record import read_iteration_log
+    folder = job_folder(out, task, method, seed)
+    source = folder
+    if not iteration_checkpoint(folder, budget['iterations'] - 1).exists():
+        source = folder / 'rerun'
+        train(task, method, seed, source, budget)
+    records = read_iteration_log(source / 'state' / 'iterations.jsonl')
+    base_point = out / task / 'base' / f'seed{seed}' / 'efficiency.json'
+    if not base_point.exists():
+        write_json(base_point, [{'iteration': -1, 'env_steps': 0, **rates(judge(
+            task, base_checkpoint(task), seed, episodes, 'validation'))}])
+    points = [{'iteration': record.iteration, 'env_steps': record.env_steps,
+               **rates(judge(task, iteration_checkpoint(source, record.iteration), seed,
+                             episodes, 'validation'))}
+              for record in records[:budget['iterations']]]
+    write_json(folder / 'efficiency.json', points)
+
+
+def needs_efficiency(method: str, seed: int, efficiency_seeds: int) -> bool:
+    """Return whether the job (method, seed) also gets a per-iteration efficiency curve."""
+    return method in EFFICIENCY_METHODS and seed < efficiency_seeds
+
+
+def run_job(task: str, method: str, seed: int, out: Path, budget: dict, episodes: int,
+            efficiency_seeds: int = 0) -> str:
+    """Train (unless base) and judge one job (and its efficiency curve); return its folder."""
     import torch
     torch.set_num_threads(1)
     folder = job_folder(out, task, method, seed)
     folder.mkdir(parents=True, exist_ok=True)
-    checkpoint = (REPOSITORY / 'models' / 'base' / f'{task}_base.pact' if method == 'base'
-                  else train(task, method, seed, folder, budget))
-    episodes_judged = judge(task, checkpoint, seed, episodes)
-    temporary = folder / 'episodes.json.tmp'
-    temporary.write_text(json.dumps({'task': task, 'method': method, 'seed': seed,
-                                     'budget': budget, 'episodes': episodes_judged}))
-    os.replace(temporary, folder / 'episodes.json')
+    if not (folder / 'episodes.json').exists():
+        checkpoint = (base_checkpoint(task) if method == 'base'
+                      else train(task, method, seed, folder, budget))
+        write_json(folder / 'episodes.json', {
+            'task': task, 'method': method, 'seed': seed, 'budget': budget,
+            'episodes': judge(task, checkpoint, seed, episodes)})
+    if needs_efficiency(method, seed, efficiency_seeds) and not (
+            folder / 'efficiency.json').exists():
+        efficiency_curve(task, method, seed, out, budget, episodes)
     return str(folder)
 
 
-def pending_jobs(out: Path, tasks, methods, seeds: int) -> list:
-    """Return the (task, method, seed) jobs without an ``episodes.json`` yet, longest first."""
-    order = {'pact': 0, 'control': 1, 'base': 2}
+def pending_jobs(out: Path, tasks, methods, seeds: int, efficiency_seeds: int = 0) -> list:
+    """Return the (task, method, seed) jobs with something left to do, longest first."""
+    order = {'pact': 0, 'dppo': 1, 'control': 2, 'base': 3}
+
+    def pending(task, method, seed):
+        folder = job_folder(out, task, method, seed)
+        return not (folder / 'episodes.json').exists() or (
+            needs_efficiency(method, seed, efficiency_seeds)
+            and not (folder / 'efficiency.json').exists())
     return [(task, method, seed) for task in tasks
             for method in sorted(methods, key=lambda name: order[name])
-            for seed in range(seeds)
-            if not (job_folder(out, task, method, seed) / 'episodes.json').exists()]
+            for seed in range(seeds) if pending(task, method, seed)]
 
 
-def run_all(jobs: list, out: Path, budget: dict, episodes: int, workers: int) -> None:
+def run_all(jobs: list, out: Path, budget: dict, episodes: int, workers: int,
+            efficiency_seeds: int = 0) -> None:
     """Run ``jobs`` in ``workers`` processes with a progress bar; re-raise the first failure."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     context = multiprocessing.get_context('spawn')
@@ -128,7 +256,8 @@ def run_all(jobs: list, out: Path, budget: dict, episodes: int, workers: int) ->
                   TextColumn('{task.completed}/{task.total} jobs'), TimeElapsedColumn()) as bar, \
             ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         progress = bar.add_task('running', total=len(jobs))
-        futures = {pool.submit(run_job, *job, out, budget, episodes): job for job in jobs}
+        futures = {pool.submit(run_job, *job, out, budget, episodes, efficiency_seeds): job
+                   for job in jobs}
         for future in as_completed(futures):
             future.result()
             bar.update(progress, advance=1, description=' '.join(map(str, futures[future])))
@@ -224,6 +353,103 @@ def plot_curves(out: Path, task: str) -> None:
     pyplot.close(figure)
 
 
+def load_efficiency(out: Path, task: str, method: str) -> dict:
+    """Return {seed: efficiency points} of one task and method (seeds that have them)."""
+    found = {}
+    for seed in seeds_on_disk(out, task, method):
+        path = job_folder(out, task, method, seed) / 'efficiency.json'
+        if path.exists():
+            found[seed] = json.loads(path.read_text())
+    return found
+
+
+def steps_to_reach(points: list, target: float):
+    """Return the env steps of the first point whose safe rate reaches ``target``, or None."""
+    for point in points:
+        if point['safe_rate'] >= target - 1e-12:
+            return point['env_steps']
+    return None
+
+
+def efficiency_entry(out: Path, task: str):
+    """
+    Return PACT's env steps to DPPO's best deterministic safe rate, per seed and overall.
+
+    Per seed, both curves start at the base (0 env steps). The target is the best safe rate
+    DPPO reached at any iteration (the most favourable reading for DPPO); the ratio is the env
+    steps PACT needed to reach it over those DPPO needed. When DPPO never beat the base, the
+    ratio is undefined (None) and ``dppo_improved`` says so.
+    """
+    base, pact = load_efficiency(out, task, 'base'), load_efficiency(out, task, 'pact')
+    dppo = load_efficiency(out, task, 'dppo')
+    seeds = sorted(set(base) & set(pact) & set(dppo))
+    if not seeds:
+        return None
+    per_seed = []
+    for seed in seeds:
+        dppo_curve, pact_curve = base[seed] + dppo[seed], base[seed] + pact[seed]
+        target = max(point['safe_rate'] for point in dppo_curve)
+        improved = target > base[seed][0]['safe_rate']
+        dppo_steps, pact_steps = (steps_to_reach(dppo_curve, target),
+                                  steps_to_reach(pact_curve, target))
+        per_seed.append({
+            'seed': seed, 'base_safe_rate': base[seed][0]['safe_rate'], 'target': target,
+            'dppo_improved': improved, 'dppo_steps': dppo_steps, 'pact_steps': pact_steps,
+            'dppo_budget_steps': dppo_curve[-1]['env_steps'],
+            'pact_final_safe_rate': pact_curve[-1]['safe_rate'],
+            'ratio': (pact_steps / dppo_steps if improved and pact_steps is not None
+                      else None)})
+    ratios = [entry['ratio'] for entry in per_seed]
+    return {'per_seed': per_seed,
+            'env_steps_ratio_vs_dppo': (float(np.mean(ratios)) if None not in ratios
+                                        else None)}
+
+
+def plot_efficiency(out: Path, task: str) -> bool:
+    """Plot the deterministic safe rate per iteration against env steps, PACT beside DPPO."""
+    base = load_efficiency(out, task, 'base')
+    if not base:
+        return False
+    import matplotlib
+    matplotlib.use('Agg')
+    from matplotlib import pyplot
+    figure, axis = pyplot.subplots(figsize=(6, 4))
+    for method, colour in (('pact', 'tab:blue'), ('dppo', 'tab:orange')):
+        for seed, points in load_efficiency(out, task, method).items():
+            if seed not in base:
+                continue
+            curve = base[seed] + points
+            axis.plot([p['env_steps'] for p in curve], [p['safe_rate'] for p in curve],
+                      color=colour, marker='o', label=f'{method} (seed {seed})')
+    axis.set_xlabel('env steps')
+    axis.set_ylabel('deterministic safe rate (validation layouts)')
+    axis.set_title(f'{task}: safe rate per iteration, PACT and DPPO on one budget')
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(out / task / 'efficiency.png', dpi=100)
+    pyplot.close(figure)
+    return True
+
+
+def efficiency_lines(efficiency) -> list:
+    """Return the report's paragraph on the like-for-like comparison with DPPO."""
+    if efficiency is None:
+        return []
+    lines = ['', '## Env steps against DPPO (deterministic evaluation)', '',
+             'The deployed policy of each iteration judged on validation layouts; target = the '
+             'best safe rate DPPO reached (`sim_benchmark.py` docstring).', '',
+             '| seed | base safe rate | DPPO best (target) | DPPO steps to it | PACT steps to it '
+             '| PACT final | ratio |', '|---:|---:|---:|---:|---:|---:|---:|']
+    for entry in efficiency['per_seed']:
+        ratio = entry['ratio']
+        lines.append(
+            f'| {entry["seed"]} | {entry["base_safe_rate"]:.3f} | {entry["target"]:.3f} | '
+            f'{entry["dppo_steps"]} | {entry["pact_steps"]} | '
+            f'{entry["pact_final_safe_rate"]:.3f} | '
+            f'{"n/a (DPPO never beat the base)" if not entry["dppo_improved"] else ratio} |')
+    return lines + ['', '![efficiency](efficiency.png)']
+
+
 def kinds_line(episodes: dict) -> str:
     """Return events per episode by kind over every judged episode of one method."""
     flat = [episode for seed in episodes for episode in episodes[seed]]
@@ -235,7 +461,7 @@ def kinds_line(episodes: dict) -> str:
                      if count)
 
 
-def write_task_report(out: Path, task: str, entries: dict) -> None:
+def write_task_report(out: Path, task: str, entries: dict, efficiency=None) -> None:
     """Write ``<out>/<task>/REPORT.md`` from the summary entries of every method."""
     lines = [f'# {task}: PACT against its base policy, paired layouts', '',
              'Regenerate: `python bench/alignment/sim_benchmark.py` (see bench/alignment/'
@@ -259,7 +485,7 @@ def write_task_report(out: Path, task: str, entries: dict) -> None:
         episodes = load_episodes(out, task, method)
         if episodes:
             lines.append(f'- {method}: {kinds_line(episodes)}')
-    lines += ['', '![curves](curves.png)', '']
+    lines += ['', '![curves](curves.png)'] + efficiency_lines(efficiency) + ['']
     (out / task / 'REPORT.md').write_text('\n'.join(lines))
 
 
@@ -270,11 +496,20 @@ def merge(out: Path) -> list:
         if not (out / task).exists():
             continue
         entries = {method: task_summary(out, task, method) for method in TRAINED_METHODS}
+        efficiency = efficiency_entry(out, task)
         plot_curves(out, task)
-        write_task_report(out, task, entries)
+        plot_efficiency(out, task)
+        write_task_report(out, task, entries, efficiency)
         if entries['pact'] is not None:
+            if efficiency is not None:
+                entries['pact']['env_steps_ratio_vs_dppo'] = efficiency[
+                    'env_steps_ratio_vs_dppo']
+                entries['pact']['efficiency_vs_dppo'] = efficiency['per_seed']
             summary.append(entries['pact'])
-    (out / 'summary.json').write_text(json.dumps(summary, indent=1) + '\n')
+    text = json.dumps(summary, indent=1) + '\n'
+    (out / 'summary.json').write_text(text)
+    if out.resolve() == (HERE / 'sim').resolve():   # the committed benchmark: the issue's path
+        (HERE / 'summary.json').write_text(text)
     return summary
 
 
@@ -291,6 +526,9 @@ def main(argv=None) -> int:
     parser.add_argument('--learning-rate', type=float, default=3e-5)
     parser.add_argument('--guided-timestep-share', type=float, default=0.5)
     parser.add_argument('--episodes', type=int, default=64)
+    parser.add_argument('--efficiency-seeds', type=int, default=1,
+                        help='training seeds whose PACT and DPPO runs get per-iteration '
+                        'deterministic efficiency curves')
     parser.add_argument('--workers', type=int, default=max(1, (os.cpu_count() or 2)))
     parser.add_argument('--out', type=Path, default=HERE / 'sim')
     parser.add_argument('--merge-only', action='store_true')
@@ -302,8 +540,10 @@ def main(argv=None) -> int:
               'learning_rate': arguments.learning_rate,
               'guided_timestep_share': arguments.guided_timestep_share}
     if not arguments.merge_only:
-        jobs = pending_jobs(arguments.out, arguments.tasks, arguments.methods, arguments.seeds)
-        run_all(jobs, arguments.out, budget, arguments.episodes, arguments.workers)
+        jobs = pending_jobs(arguments.out, arguments.tasks, arguments.methods, arguments.seeds,
+                            arguments.efficiency_seeds)
+        run_all(jobs, arguments.out, budget, arguments.episodes, arguments.workers,
+                arguments.efficiency_seeds)
     for entry in merge(arguments.out):
         print(json.dumps(entry))
     return 0

@@ -428,3 +428,50 @@ def test_margin_and_obstacle_overrides_equal_a_rebuilt_configuration(panda):
         costs(chunks, currents, margins={'clearence': 0.1})
     with pytest.raises(ValueError, match='>= 0'):
         costs(chunks, currents, margins={'clearance': -0.1})
+
+
+def test_skipping_far_pairs_keeps_near_distances_and_bounds_the_rest(panda):
+    """Far-pair skipping vs every distance solved exactly, on random capsules (float64)."""
+    rng = np.random.default_rng(11)
+    obstacles = ObstacleTensors.from_scenes(SCENE, dtype=torch.float64)
+    a = torch.tensor(rng.uniform(-0.2, 1.0, (64, 2, 5, 3)))
+    b = a + torch.tensor(rng.normal(0.0, 0.15, (64, 2, 5, 3)))
+    radius = torch.full((5,), 0.04, dtype=torch.float64)
+    beyond = 0.05
+    exact = obstacles.capsule_distances(a, b, radius)
+    skipping = obstacles.capsule_distances(a, b, radius, beyond=beyond)
+    near = exact <= beyond
+    assert 0 < int(near.sum()) < near.numel()            # both kinds of pairs occur
+    # Near pairs go through the same solver on fewer rows: equal up to float64 rounding of a
+    # 3-term norm (1e-15 m); 1e-12 m leaves room for a different SIMD path on another CPU.
+    np.testing.assert_allclose(skipping[near].numpy(), exact[near].numpy(), rtol=0, atol=1e-12)
+    far = ~near
+    assert bool((skipping[far] <= exact[far] + 1e-12).all())         # a lower bound
+    assert bool((skipping[far] > beyond).all())          # still beyond: zero penalty
+
+
+def test_training_costs_equal_exact_costs_and_gradients(robot):
+    """exact_far_clearance=False changes no cost and no gradient, only far min_clearance."""
+    rng = np.random.default_rng(12)
+    exact = TorchConstraintCosts(robot, SCENE, CONFIG, dtype=torch.float64)
+    skipping = TorchConstraintCosts(robot, SCENE, CONFIG, dtype=torch.float64,
+                                    exact_far_clearance=False)
+    rows = [random_chunk(robot, rng) for _ in range(24)]
+    current = torch.tensor(np.array([row[0] for row in rows]))
+    chunks = torch.tensor(np.array([row[1] for row in rows]), requires_grad=True)
+    margin = 0.03      # a per-call override, as the trainer's curriculum passes margins
+    reference = exact(chunks, current, margins={'clearance': margin})
+    ours = skipping(chunks, current, margins={'clearance': margin})
+    assert 0 < int((reference.costs['clearance'] > 0).sum()) < len(rows)
+    for name, value in reference.costs.items():
+        np.testing.assert_allclose(ours.costs[name].detach().numpy(), value.detach().numpy(),
+                                   rtol=0, atol=1e-12, err_msg=name)
+    gradient, = torch.autograd.grad(reference.total.sum(), chunks)
+    ours_gradient, = torch.autograd.grad(ours.total.sum(), chunks)
+    np.testing.assert_allclose(ours_gradient.numpy(), gradient.numpy(), rtol=0, atol=1e-12)
+    near = reference.min_clearance <= margin
+    assert 0 < int(near.sum()) < len(rows)
+    np.testing.assert_allclose(ours.min_clearance[near].numpy(),
+                               reference.min_clearance[near].numpy(), rtol=0, atol=1e-12)
+    assert bool((ours.min_clearance[~near] > margin).all())
+    assert bool((ours.min_clearance[~near] <= reference.min_clearance[~near] + 1e-12).all())

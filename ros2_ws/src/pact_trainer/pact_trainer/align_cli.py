@@ -34,9 +34,7 @@ import dataclasses
 from pathlib import Path
 import shutil
 
-from pact_constraints.core.config import default_config_path, load_constraint_config
 from pact_constraints.core.robot_assets import PANDA_SRDF, PANDA_URDF
-from pact_constraints.core.robot_model import load_robot_model
 from pact_constraints.core.scene import load_scene_yaml, Scene
 from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
 from pact_policy.core.naming import logged_history_names
@@ -45,7 +43,7 @@ from pact_trainer.core.distillation import PRECISIONS
 from pact_trainer.core.distributed import DistributedTraining
 from pact_trainer.core.guidance import GuidanceSchedule, preset, resolve_jacobian
 from pact_trainer.core.iteration_record import IterationRecord
-from pact_trainer.core.robot_costs import RobotCosts
+from pact_trainer.core.robot_costs import robot_costs_for_policy, RobotCosts
 from pact_trainer.core.sources import ObservationReplaySource
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 import torch
@@ -138,17 +136,10 @@ def build_robot_costs(policy, env=None, urdf: str = PANDA_URDF, srdf: str = PAND
     The template scene is the env's first world (``sim``, after a reset; every sample then
     carries its own layout) or the scene YAML ``scene`` ('' = no obstacles).
     """
-    config = load_constraint_config(constraints or default_config_path())
-    joints = list(policy.config.action_names or (env.action_names if env else []))
-    if not joints:
-        raise ValueError('the policy has no action_names: the robot costs map actions to URDF '
-                         'joints by name')
     template = env.scenes()[0] if env is not None else (
         load_scene_yaml(scene) if scene else Scene())
-    robot = load_robot_model(urdf, srdf, capsules_per_link=config.capsules_per_link)
-    return RobotCosts(robot, template, config, joints,
-                      policy.config.action_dt, device,
-                      observation_names=logged_history_names(policy.config))
+    return robot_costs_for_policy(policy, template, urdf, srdf, constraints, device,
+                                  env.action_names if env is not None else ())
 
 
 def guidance_schedule(arguments) -> GuidanceSchedule:
@@ -168,20 +159,15 @@ def build_aligner(arguments, distributed: DistributedTraining = None):
         device, seed = distributed.device, distributed.rank_seed(arguments.seed)
     loaded = load_checkpoint(arguments.base)
     policy = loaded.policy.float().train()  # loaded parameters require gradients
-    env = None
     if arguments.mode == 'sim':
-        from pact_sim.core.vector_env import VectorEnv
-        from pact_eval.core.sim_source import VectorEnvSource
-        env = VectorEnv(arguments.task, arguments.num_envs)
-        from pact_sim.core.seed_ranges import training_layout_seed
-        # resets every world, on layouts of the training range only
-        source = VectorEnvSource(env, seed=training_layout_seed(seed))
+        from pact_eval.core.sim_training import sim_training_setup
+        sim = sim_training_setup(policy, arguments.task, seed, arguments.constraints,
+                                 arguments.num_envs, device, arguments.urdf, arguments.srdf)
+        source, robot = sim.source, sim.robot_costs
     else:
         source = ObservationReplaySource(observations_from_mcap(arguments.logs, policy))
-    robot = build_robot_costs(policy, env, arguments.urdf, arguments.srdf,
-                              arguments.constraints, getattr(arguments, 'scene', ''), device)
-    if env is not None:
-        source.scene_context = robot.scene_context
+        robot = build_robot_costs(policy, None, arguments.urdf, arguments.srdf,
+                                  arguments.constraints, getattr(arguments, 'scene', ''), device)
     config = PactConfig(iterations=arguments.iterations,
                         chunks_per_iteration=arguments.chunks_per_iteration,
                         batch_size=arguments.batch_size,

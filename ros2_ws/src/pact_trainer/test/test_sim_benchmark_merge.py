@@ -54,3 +54,46 @@ def test_unpaired_layouts_are_refused(tmp_path):
     write_job(bench, tmp_path, 'pact', 0, [1, 1], [1, 1], first_layout=200_000)
     with pytest.raises(ValueError, match='unpaired layouts'):
         bench.merge(tmp_path)
+
+
+def write_curve(bench, out, method, seed, points):
+    folder = bench.job_folder(out, 'pick', method, seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / 'efficiency.json').write_text(json.dumps([
+        {'iteration': i - (method == 'base'), 'env_steps': steps, 'safe_rate': rate,
+         'events': 0.0, 'success': 1.0} for i, (steps, rate) in enumerate(points)]))
+
+
+def test_env_steps_ratio_counts_steps_to_dppos_best_deterministic_rate(tmp_path):
+    bench = load_bench()
+    for seed in (0, 1):
+        write_job(bench, tmp_path, 'base', seed, [1, 0], [1, 1])
+        write_job(bench, tmp_path, 'pact', seed, [0, 0], [1, 1])
+    # seed 0: DPPO's best 0.6 after 2000 steps, PACT passes it after 1000: ratio 0.5
+    write_curve(bench, tmp_path, 'base', 0, [(0, 0.5)])
+    write_curve(bench, tmp_path, 'dppo', 0, [(1000, 0.55), (2000, 0.6), (3000, 0.58)])
+    write_curve(bench, tmp_path, 'pact', 0, [(1000, 0.7), (2000, 0.65), (3000, 0.9)])
+    entry = bench.merge(tmp_path)[0]
+    assert entry['env_steps_ratio_vs_dppo'] == pytest.approx(0.5)
+    assert entry['efficiency_vs_dppo'][0]['target'] == pytest.approx(0.6)
+    # seed 1: DPPO never beats the base, so no ratio exists and the overall one is withheld
+    write_curve(bench, tmp_path, 'base', 1, [(0, 0.5)])
+    write_curve(bench, tmp_path, 'dppo', 1, [(1000, 0.45), (2000, 0.5)])
+    write_curve(bench, tmp_path, 'pact', 1, [(1000, 0.8), (2000, 0.9)])
+    entry = bench.merge(tmp_path)[0]
+    assert [s['ratio'] for s in entry['efficiency_vs_dppo']] == [pytest.approx(0.5), None]
+    assert entry['efficiency_vs_dppo'][1]['dppo_improved'] is False
+    assert entry['env_steps_ratio_vs_dppo'] is None
+    assert (tmp_path / 'pick' / 'efficiency.png').exists()
+    assert 'DPPO never beat the base' in (tmp_path / 'pick' / 'REPORT.md').read_text()
+
+
+def test_jobs_missing_their_efficiency_curve_are_pending(tmp_path):
+    bench = load_bench()
+    write_job(bench, tmp_path, 'pact', 0, [0], [1])
+    write_job(bench, tmp_path, 'dppo', 0, [0], [1])
+    write_job(bench, tmp_path, 'pact', 1, [0], [1])
+    write_curve(bench, tmp_path, 'dppo', 0, [(1000, 0.5)])
+    assert bench.pending_jobs(tmp_path, ['pick'], ['pact', 'dppo'], 2, efficiency_seeds=1) == [
+        ('pick', 'pact', 0), ('pick', 'dppo', 1)]
+    assert bench.pending_jobs(tmp_path, ['pick'], ['pact'], 2) == []

@@ -76,10 +76,20 @@ class TorchConstraintCosts:
     def __init__(self, robot: RobotModel, scenes: Union[Scene, Sequence[Scene]],
                  config: ConstraintConfig, action_joints: Optional[Sequence[str]] = None,
                  dt: float = 0.1, device='cpu', dtype=torch.float32,
-                 held_positions=None, package_dirs=None, scene_dir=None):
-        """Copy kinematics, capsules, limits and obstacles to ``device``."""
+                 held_positions=None, package_dirs=None, scene_dir=None,
+                 exact_far_clearance: bool = True):
+        """
+        Copy kinematics, capsules, limits and obstacles to ``device``.
+
+        ``exact_far_clearance=False`` (what training wants: costs and gradients only) skips the
+        exact capsule-box/cylinder distance of pairs provably farther than the clearance margin:
+        costs and gradients are unchanged (exactly 0 for those pairs either way), and
+        ``min_clearance`` is exact where it is within the margin and a lower bound above it.
+        The default keeps every distance exact (the live monitor publishes min_clearance).
+        """
         if dt <= 0:
             raise ValueError(f'dt must be > 0, got {dt}')
+        self.exact_far_clearance = bool(exact_far_clearance)
         self.robot, self.config, self.dt = robot, config, float(dt)
         self.device, self.dtype = torch.device(device), dtype
         self.action_joints = list(action_joints or robot.joint_names)
@@ -346,8 +356,9 @@ class TorchConstraintCosts:
         return a.reshape(shape), b.reshape(shape)
 
     def _clearance(self, a, b, batch, margin, obstacles):
-        distances = obstacles.capsule_distances(a[:, :, self.moving_index],
-                                                b[:, :, self.moving_index], self.moving_radius)
+        distances = obstacles.capsule_distances(
+            a[:, :, self.moving_index], b[:, :, self.moving_index], self.moving_radius,
+            beyond=None if self.exact_far_clearance else margin)
         if distances is None:
             zero = torch.zeros(batch, dtype=self.dtype, device=self.device)
             return zero, torch.full_like(zero, float('inf'))

@@ -30,14 +30,16 @@ else the chunk's own first row (detached; the first row then contributes no velo
 from typing import Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
-from pact_constraints.core.config import ConstraintConfig
+from pact_constraints.core.config import (ConstraintConfig, default_config_path,
+                                          load_constraint_config)
 from pact_constraints.core.executed_path import ExecutedPathCosts
-from pact_constraints.core.robot_model import RobotModel
+from pact_constraints.core.robot_assets import PANDA_SRDF, PANDA_URDF
+from pact_constraints.core.robot_model import load_robot_model, RobotModel
 from pact_constraints.core.scene import Scene, SceneError
 from pact_constraints.core.torch_costs import object_tensors, TorchConstraintCosts
 from pact_constraints.core.torch_obstacles import ObstacleTensors
 from pact_constraints.core.torch_payload import ObjectTensors
-from pact_policy.core.naming import joint_position_names
+from pact_policy.core.naming import joint_position_names, logged_history_names
 from pact_trainer.core import cost_context
 from pact_trainer.core.costs import CostSet, CostTerm
 import torch
@@ -54,8 +56,12 @@ class RobotCosts:
         self.robot, self.template, self.config = robot, scene, config
         self.action_joints = list(action_joints)
         self.package_dirs = package_dirs
+        # Training needs costs and gradients only: pairs provably beyond the clearance margin
+        # are not solved exactly (identical costs and gradients, 1.3-4.5x faster on the sim
+        # tasks; see TorchConstraintCosts).
         self.costs = TorchConstraintCosts(robot, scene, config, self.action_joints, dt,
-                                          device, dtype, package_dirs=package_dirs)
+                                          device, dtype, package_dirs=package_dirs,
+                                          exact_far_clearance=False)
         self.path_costs = None
         if config.path_substeps > 1 or config.path_rows > 0:
             self.path_costs = ExecutedPathCosts(self.costs, config.path_substeps,
@@ -180,6 +186,25 @@ class RobotCosts:
         context = {name: torch.cat([(rows[key] or fallback)[name] for key in keys])
                    for name in fallback}
         return context, valid
+
+
+def robot_costs_for_policy(policy, template: Scene, urdf: str = PANDA_URDF,
+                           srdf: str = PANDA_SRDF, constraints: str = '', device='cpu',
+                           action_names: Sequence[str] = ()) -> RobotCosts:
+    """
+    Return the robot costs for ``policy``'s action joints (by name) and row spacing ``dt``.
+
+    ``template``: the scene that fixes which obstacles exist; ``constraints``: a constraint
+    YAML ('' = the package default); ``action_names``: used when the policy names no actions.
+    """
+    config = load_constraint_config(constraints or default_config_path())
+    joints = list(policy.config.action_names or action_names)
+    if not joints:
+        raise ValueError('the policy has no action_names: the robot costs map actions to URDF '
+                         'joints by name')
+    robot = load_robot_model(urdf, srdf, capsules_per_link=config.capsules_per_link)
+    return RobotCosts(robot, template, config, joints, policy.config.action_dt, device,
+                      observation_names=logged_history_names(policy.config))
 
 
 def _shapes(obstacles: ObstacleTensors) -> dict:
