@@ -36,13 +36,13 @@ from pact_constraints.core.marker_plan import (MarkerTracker, plan_markers, plan
 from pact_constraints.core.monitor import (config_with_overrides, ConstraintMonitor,
                                            DEFAULT_MAX_JOINT_NAMES, JointStateError,
                                            MonitorResult, STATUS_UNKNOWN)
-from pact_constraints.core.robot_assets import read_description, RobotAssetError
 from pact_constraints.core.robot_model import RobotModelError
-from pact_constraints.core.scene import load_scene_yaml, SceneError
 from pact_constraints.markers import marker_array
 from pact_constraints.process_lifetime import exit_with_parent
-from pact_constraints.scene_conversion import DEFAULT_MAX_OBSTACLES, scene_from_msg
 from pact_msgs.msg import ConstraintState, PolicyStep, Scene as SceneMsg
+from pact_world.core.robot_assets import read_description, RobotAssetError
+from pact_world.core.scene import load_scene_yaml, SceneError
+from pact_world.scene_conversion import DEFAULT_MAX_OBSTACLES, scene_from_msg
 from rcl_interfaces.msg import ParameterDescriptor
 import rclpy
 from rclpy.executors import ExternalShutdownException

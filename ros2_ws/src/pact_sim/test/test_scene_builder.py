@@ -4,10 +4,10 @@
 
 import mujoco
 import numpy as np
-from pact_constraints.core import robot_assets
-from pact_constraints.core.scene import load_scene_yaml, scene_from_dict
 from pact_sim.core.scene_builder import build_sim_model, PhysicsConfig, RobotConfig
 from pact_sim.core.task_spec import config_dir
+from pact_world.core import robot_assets
+from pact_world.core.scene import load_scene_yaml, scene_from_dict
 import pinocchio
 import pytest
 

@@ -27,12 +27,11 @@ import xml.etree.ElementTree as ElementTree
 import numpy as np
 from pact_constraints.core import link_geometry
 from pact_constraints.core.config import GEOMETRY_MODES
-from pact_constraints.core.robot_assets import default_package_dirs, read_description
-from pact_constraints.core.spatial import skew_matrix
+from pact_world.core.robot_assets import default_package_dirs, read_description
 import pinocchio as pin
 
 __all__ = ['GEOMETRY_MODES', 'RobotGeometry', 'RobotModel', 'RobotModelError',
-           'load_robot_model']
+           'load_robot_model', 'skew_matrix']
 
 
 class RobotModelError(ValueError):
@@ -67,6 +66,12 @@ class MimicJoint:
     leader: str
     multiplier: float = 1.0
     offset: float = 0.0
+
+
+def skew_matrix(vector) -> np.ndarray:
+    """Return the 3 x 3 matrix [v]x with [v]x @ w = v x w."""
+    x, y, z = vector
+    return np.array([[0.0, -z, y], [z, 0.0, -x], [-y, x, 0.0]])
 
 
 def _parse_xml(text: str, what: str) -> ElementTree.Element:

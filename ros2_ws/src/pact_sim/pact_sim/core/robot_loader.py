@@ -4,7 +4,7 @@
 Load a robot URDF (+ SRDF) into a MuJoCo ``MjSpec``, the same files the constraint node reads.
 
 The URDF is rewritten before MuJoCo parses it: ``package://`` mesh URIs become absolute paths
-(resolved by ``pact_constraints.core.robot_assets``), visual geometry is discarded (collision
+(resolved by ``pact_world.core.robot_assets``), visual geometry is discarded (collision
 geometry is what the physics and the safety judge use), fixed links stay separate bodies (so the
 tool frame, e.g. ``panda_hand_tcp``, exists as a body) and a root link called ``world`` is
 dropped (MuJoCo owns the world body). The SRDF supplies the disabled collision pairs and the
@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ElementTree
 import mujoco
 import numpy as np
 
-from pact_constraints.core import robot_assets
+from pact_world.core import robot_assets
 
 
 class RobotLoadError(ValueError):
