@@ -1,9 +1,11 @@
 # Copyright 2026 The PACT-ROS Authors
 # SPDX-License-Identifier: Apache-2.0
-"""Robot descriptions by URI: package:// lookup, file:// and paths, errors that say where."""
+"""Robot descriptions: package:// lookup, file:// and paths, reading, parsing, named errors."""
 
-from pact_world.core.robot_assets import (PANDA_SRDF, PANDA_URDF, read_description,
-                                          resolve_uri, RobotAssetError, UR5_SRDF, UR5_URDF)
+from pact_world.core.robot_assets import (description_text, PANDA_SRDF, PANDA_URDF,
+                                          parse_description, read_description, resolve_uri,
+                                          RobotAssetError, RobotDescriptionError, UR5_SRDF,
+                                          UR5_URDF)
 import pytest
 
 
@@ -41,3 +43,38 @@ def test_plain_paths_file_uris_and_relative_paths(tmp_path):
     with pytest.raises(RobotAssetError, match='no such file'):
         read_description(str(tmp_path / 'absent.urdf'))
     assert issubclass(RobotAssetError, FileNotFoundError)
+
+
+def test_a_description_that_is_not_utf8_text_is_named(tmp_path):
+    binary = tmp_path / 'arm.urdf'
+    binary.write_bytes(b'\xff\xfe<robot/>')
+    with pytest.raises(RobotDescriptionError, match='not UTF-8 text'):
+        read_description(str(binary))
+
+
+def test_description_text_takes_xml_as_given_and_reads_anything_else(tmp_path):
+    srdf = tmp_path / 'arm.srdf'
+    srdf.write_text('<robot name="arm"/>', encoding='utf-8')
+    assert description_text('  <robot name="inline"/>') == '  <robot name="inline"/>'
+    assert description_text(str(srdf)) == '<robot name="arm"/>'
+    assert description_text(PANDA_SRDF) == read_description(PANDA_SRDF)
+    with pytest.raises(RobotAssetError, match='no such file'):
+        description_text(str(tmp_path / 'absent.srdf'))
+
+
+def test_parse_description_returns_the_robot_element():
+    root = parse_description(read_description(PANDA_URDF))
+    assert root.tag == 'robot' and root.get('name') == 'panda'
+    assert root.find('link') is not None
+
+
+@pytest.mark.parametrize('text, message', [
+    ('', 'SRDF: empty description'),
+    ('  \n', 'SRDF: empty description'),
+    ('<robot name="x"><link name="a"></robot>', 'SRDF: not valid XML: mismatched tag'),
+    ('<mujoco/>', 'SRDF: root element must be <robot>, got <mujoco>'),
+])
+def test_malformed_descriptions_are_named(text, message):
+    with pytest.raises(RobotDescriptionError, match=message):
+        parse_description(text, 'SRDF')
+    assert issubclass(RobotDescriptionError, ValueError)
