@@ -26,7 +26,6 @@ import time
 
 import numpy as np
 from pact_constraints.core.config import load_constraint_config
-from pact_constraints.core.robot_assets import PANDA_SRDF, PANDA_URDF
 from pact_constraints.core.robot_model import load_robot_model
 from pact_sim.core.experts import ScriptedExpert
 from pact_sim.core.seed_ranges import seeds_in
@@ -34,6 +33,7 @@ from pact_sim.core.sim_env import SimEnv
 from pact_trainer.core import cost_validity as validity
 from pact_trainer.core.cost_context import PREVIOUS_COMMAND
 from pact_trainer.core.robot_costs import RobotCosts
+from pact_world.core.robot_assets import PANDA_SRDF, PANDA_URDF
 from rich.progress import Progress
 import torch
 

@@ -167,7 +167,7 @@ def bench_far_obstacles(robot, config, poses, count, repeats, output):
     """Time the node core loop with SCENE and with SCENE + ``count`` far boxes, alternately."""
     from pact_constraints.core.constraints import ConstraintEvaluator
     from pact_constraints.core.monitor import ConstraintMonitor
-    from pact_constraints.core.scene import scene_from_dict
+    from pact_world.core.scene import scene_from_dict
     names, rows = robot.joint_names, []
     for mode in ('capsule', 'convex'):
         mode_config = config.with_geometry_mode(mode)
@@ -242,9 +242,9 @@ def main():
     args = parser.parse_args()
     core = pin_to_one_core()
     from pact_constraints.core.config import load_constraint_config
-    from pact_constraints.core.robot_assets import PANDA_SRDF, PANDA_URDF
     from pact_constraints.core.robot_model import load_robot_model
-    from pact_constraints.core.scene import scene_from_dict
+    from pact_world.core.robot_assets import PANDA_SRDF, PANDA_URDF
+    from pact_world.core.scene import scene_from_dict
     robot = load_robot_model(PANDA_URDF, PANDA_SRDF)
     scene = scene_from_dict(SCENE)
     config = load_constraint_config(ROOT / 'config' / 'constraints' / 'default.yaml')

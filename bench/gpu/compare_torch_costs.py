@@ -28,12 +28,21 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / 'bench' / 'constraints'))
 from profiling import outermost_operators  # noqa: E402  (bench/gpu/profiling.py)
 SOURCE = 'ros2_ws/src/pact_constraints/pact_constraints/core/'
+# Modules that have moved since: a reference older than the move imports them by the old name.
+MOVED_IMPORTS = (
+    ('from pact_constraints.core.robot_assets import load_mesh',
+     'from pact_constraints.core.mesh_assets import load_mesh'),
+    ('pact_constraints.core.robot_assets', 'pact_world.core.robot_assets'),
+    ('pact_constraints.core.scene ', 'pact_world.core.scene '),
+)
 
 
 def reference_module(commit: str, name: str, **attributes) -> types.ModuleType:
     """Return module ``name`` of pact_constraints.core as it was at ``commit``."""
     text = subprocess.run(['git', 'show', f'{commit}:{SOURCE}{name}.py'], cwd=ROOT, check=True,
                           capture_output=True, text=True).stdout
+    for old, new in MOVED_IMPORTS:
+        text = text.replace(old, new)
     module = types.ModuleType(f'reference_{name}')
     exec(compile(text, f'{commit}:{name}.py', 'exec'), module.__dict__)
     module.__dict__.update(attributes)
@@ -44,10 +53,10 @@ def build_costs(device: str, reference: str = None):
     """Return TorchConstraintCosts of the bench scene, with the reference's torch path if set."""
     import run as constraints_bench
     from pact_constraints.core.config import load_constraint_config
-    from pact_constraints.core.robot_assets import PANDA_SRDF, PANDA_URDF
     from pact_constraints.core.robot_model import load_robot_model
-    from pact_constraints.core.scene import scene_from_dict
     from pact_constraints.core.torch_costs import TorchConstraintCosts
+    from pact_world.core.robot_assets import PANDA_SRDF, PANDA_URDF
+    from pact_world.core.scene import scene_from_dict
     robot = load_robot_model(PANDA_URDF, PANDA_SRDF)
     config = load_constraint_config(ROOT / 'config' / 'constraints' / 'default.yaml')
     costs = TorchConstraintCosts(robot, scene_from_dict(constraints_bench.SCENE), config,

@@ -27,7 +27,6 @@ import functools
 import math
 import pathlib
 import time
-import xml.etree.ElementTree as ElementTree
 
 from pact_constraints.core.config import (CONSTRAINT_NAMES, ConstraintConfigError,
                                           default_config_path, load_constraint_config)
@@ -36,13 +35,14 @@ from pact_constraints.core.marker_plan import (MarkerTracker, plan_markers, plan
 from pact_constraints.core.monitor import (config_with_overrides, ConstraintMonitor,
                                            DEFAULT_MAX_JOINT_NAMES, JointStateError,
                                            MonitorResult, STATUS_UNKNOWN)
-from pact_constraints.core.robot_assets import read_description, RobotAssetError
 from pact_constraints.core.robot_model import RobotModelError
-from pact_constraints.core.scene import load_scene_yaml, SceneError
 from pact_constraints.markers import marker_array
 from pact_constraints.process_lifetime import exit_with_parent
-from pact_constraints.scene_conversion import DEFAULT_MAX_OBSTACLES, scene_from_msg
 from pact_msgs.msg import ConstraintState, PolicyStep, Scene as SceneMsg
+from pact_world.core.robot_assets import (description_text, parse_description, RobotAssetError,
+                                          RobotDescriptionError)
+from pact_world.core.scene import load_scene_yaml, SceneError
+from pact_world.scene_conversion import DEFAULT_MAX_OBSTACLES, scene_from_msg
 from rcl_interfaces.msg import ParameterDescriptor
 import rclpy
 from rclpy.executors import ExternalShutdownException
@@ -71,22 +71,17 @@ def read_srdf_parameter(value: str) -> str:
     value = value.strip()
     if not value:
         return value
-    text = value
-    if not value.startswith('<'):
-        try:
-            text = read_description(value)
-        except (RobotAssetError, OSError, UnicodeDecodeError) as error:
-            raise RobotModelError(f'robot_description_semantic: {error}') from error
     try:
-        root = ElementTree.fromstring(text)
-    except ElementTree.ParseError as error:
-        raise RobotModelError(f'robot_description_semantic {value[:80]!r} is not an SRDF: not '
-                              f'XML ({error})') from error
-    problem = (f'its root is <{root.tag}>, not <robot>' if root.tag != 'robot' else
-               'it has <link> elements (a URDF?)' if root.find('link') is not None else '')
-    if problem:
-        raise RobotModelError(f'robot_description_semantic {value[:80]!r} is not an SRDF: '
-                              f'{problem}')
+        text = description_text(value)
+    except (RobotAssetError, RobotDescriptionError) as error:
+        raise RobotModelError(f'robot_description_semantic: {error}') from error
+    where = f'robot_description_semantic {value[:80]!r} is not an SRDF'
+    try:
+        root = parse_description(text, 'SRDF')
+    except RobotDescriptionError as error:
+        raise RobotModelError(f'{where} ({error})') from error
+    if root.find('link') is not None:
+        raise RobotModelError(f'{where}: it has <link> elements (a URDF?)')
     return text
 
 

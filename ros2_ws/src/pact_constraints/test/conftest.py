@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Shared fixtures: robot models built once per test session."""
 
-from pact_constraints.core.robot_assets import PANDA_SRDF, PANDA_URDF, UR5_SRDF, UR5_URDF
 from pact_constraints.core.robot_model import load_robot_model
+from pact_world.core.robot_assets import PANDA_SRDF, PANDA_URDF, UR5_SRDF, UR5_URDF
 import pytest
 
 

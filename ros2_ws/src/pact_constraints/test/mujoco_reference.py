@@ -12,7 +12,7 @@ import re
 
 import mujoco
 import numpy as np
-from pact_constraints.core.robot_assets import resolve_uri
+from pact_world.core.robot_assets import resolve_uri
 import trimesh
 
 

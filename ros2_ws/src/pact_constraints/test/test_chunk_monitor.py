@@ -13,9 +13,9 @@ from pact_constraints.core.executed_path import ExecutedPathCosts
 from pact_constraints.core.monitor import (ConstraintMonitor, STATUS_OK, STATUS_UNKNOWN,
                                            STATUS_VIOLATED)
 from pact_constraints.core.robot_model import RobotModelError
-from pact_constraints.core.scene import scene_from_dict
 from pact_constraints.core.scene_geometry import scene_bodies
 from pact_constraints.core.torch_costs import TorchConstraintCosts
+from pact_world.core.scene import scene_from_dict
 import pytest
 import torch
 

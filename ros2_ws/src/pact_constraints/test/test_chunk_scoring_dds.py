@@ -14,12 +14,12 @@ import math
 import numpy as np
 from pact_constraints.core.config import load_constraint_config
 from pact_constraints.core.executed_path import ExecutedPathCosts
-from pact_constraints.core.robot_assets import PANDA_SRDF, PANDA_URDF, read_description
 from pact_constraints.core.robot_model import RobotModel
-from pact_constraints.core.scene import scene_from_dict
 from pact_constraints.core.torch_costs import TorchConstraintCosts
 from pact_msgs.msg import ConstraintState, PolicyStep
 from pact_testing.processes import NodeProcess, wait_until
+from pact_world.core.robot_assets import PANDA_SRDF, PANDA_URDF, read_description
+from pact_world.core.scene import scene_from_dict
 import pytest
 import rclpy
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy

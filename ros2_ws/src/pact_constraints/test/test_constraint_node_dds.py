@@ -11,13 +11,13 @@ import numpy as np
 from pact_constraints.core.config import default_config
 from pact_constraints.core.constraints import ConstraintEvaluator
 from pact_constraints.core.monitor import config_with_overrides
-from pact_constraints.core.robot_assets import (PANDA_SRDF, PANDA_URDF, read_description,
-                                                UR5_SRDF, UR5_URDF)
 from pact_constraints.core.robot_model import RobotModel
-from pact_constraints.core.scene import scene_from_dict
-from pact_constraints.scene_conversion import scene_to_msg
 from pact_msgs.msg import ConstraintState, Scene as SceneMsg
 from pact_testing.processes import NodeProcess, wait_until
+from pact_world.core.robot_assets import (PANDA_SRDF, PANDA_URDF, read_description,
+                                          UR5_SRDF, UR5_URDF)
+from pact_world.core.scene import scene_from_dict
+from pact_world.scene_conversion import scene_to_msg
 import pytest
 import rclpy
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy

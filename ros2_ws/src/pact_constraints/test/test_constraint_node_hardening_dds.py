@@ -10,12 +10,12 @@ type filled with hostile values. The node must stay alive, keep its last good sc
 UNKNOWN (never OK) when it cannot measure what a constraint needs.
 """
 
-from pact_constraints.core.robot_assets import PANDA_SRDF, PANDA_URDF, read_description
-from pact_constraints.core.scene import scene_from_dict
-from pact_constraints.scene_conversion import scene_to_msg
 from pact_msgs.msg import ConstraintState, Obstacle, PolicyStep, Scene as SceneMsg
 from pact_testing.message_fill import HOSTILE_KINDS, hostile_message
 from pact_testing.processes import NodeProcess, wait_until
+from pact_world.core.robot_assets import PANDA_SRDF, PANDA_URDF, read_description
+from pact_world.core.scene import scene_from_dict
+from pact_world.scene_conversion import scene_to_msg
 import pytest
 import rclpy
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy

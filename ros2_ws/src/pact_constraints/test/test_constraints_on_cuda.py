@@ -5,9 +5,9 @@
 import numpy as np
 from pact_constraints.core import torch_geometry
 from pact_constraints.core.config import config_from_dict
-from pact_constraints.core.scene import scene_from_dict
 from pact_constraints.core.torch_costs import TorchConstraintCosts
 from pact_constraints.core.torch_kinematics import TorchKinematics
+from pact_world.core.scene import scene_from_dict
 import pytest
 import torch
 

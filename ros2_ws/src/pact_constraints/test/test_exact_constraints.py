@@ -8,10 +8,10 @@ import numpy as np
 from pact_constraints.core.config import config_from_dict
 from pact_constraints.core.constraints import ConstraintEvaluator
 from pact_constraints.core.distance import DistanceQuery
-from pact_constraints.core.robot_assets import PANDA_URDF, read_description, UR5_URDF
 from pact_constraints.core.robot_model import RobotModel
-from pact_constraints.core.scene import scene_from_dict
 from pact_constraints.core.scene_geometry import scene_bodies
+from pact_world.core.robot_assets import PANDA_URDF, read_description, UR5_URDF
+from pact_world.core.scene import scene_from_dict
 import pytest
 import trimesh
 

@@ -6,9 +6,9 @@ import numpy as np
 from pact_constraints.core.config import config_from_dict
 from pact_constraints.core.distance import DistanceQuery
 from pact_constraints.core.executed_path import executed_path, ExecutedPathCosts
-from pact_constraints.core.scene import scene_from_dict
 from pact_constraints.core.scene_geometry import scene_bodies
 from pact_constraints.core.torch_costs import TorchConstraintCosts
+from pact_world.core.scene import scene_from_dict
 import pytest
 import torch
 

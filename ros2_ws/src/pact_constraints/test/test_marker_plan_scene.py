@@ -5,8 +5,8 @@
 import numpy as np
 from pact_constraints.core.marker_plan import (GREEN, GREY, HALF_SPACE_THICKNESS,
                                                plan_scene_markers, plan_status_text, RED)
-from pact_constraints.core.scene import scene_from_yaml_text
-from pact_constraints.core.spatial import quaternion_taking_z_to, quaternion_to_matrix
+from pact_world.core.scene import scene_from_yaml_text
+from pact_world.core.spatial import quaternion_to_matrix
 
 SCENE = """
 frame: world
@@ -56,14 +56,3 @@ def test_status_text_colours_and_content():
     violated = plan_status_text('VIOLATED', violated=(('clearance', 0.0125),))
     assert violated.colour == RED and violated.text == 'VIOLATED: clearance 0.0125'
     assert violated.namespace == 'status' and violated.marker_id == 0
-
-
-def test_quaternion_taking_z_to_is_the_smallest_rotation():
-    for direction in ([0, 0, 1], [0, 0, -1], [1, 0, 0], [0.3, -0.4, 0.5], [-1, 2, -3]):
-        unit = np.asarray(direction, float) / np.linalg.norm(direction)
-        quaternion = quaternion_taking_z_to(direction)
-        rotation = quaternion_to_matrix(quaternion)
-        np.testing.assert_allclose(rotation[:, 2], unit, atol=1e-12)
-        # smallest rotation: the angle equals the angle between +z and the direction
-        angle = 2 * np.arctan2(np.linalg.norm(quaternion[:3]), quaternion[3])
-        assert np.isclose(angle, np.arccos(np.clip(unit[2], -1, 1)))

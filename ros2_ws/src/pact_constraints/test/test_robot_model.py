@@ -4,8 +4,8 @@
 
 import numpy as np
 from pact_constraints.core import link_geometry
-from pact_constraints.core.robot_assets import PANDA_SRDF, read_description
 from pact_constraints.core.robot_model import GEOMETRY_MODES, RobotModel, RobotModelError
+from pact_world.core.robot_assets import PANDA_SRDF, read_description
 import pytest
 
 

@@ -10,11 +10,11 @@ from pact_constraints.core import torch_geometry
 from pact_constraints.core.config import config_from_dict
 from pact_constraints.core.constraints import ConstraintEvaluator
 from pact_constraints.core.distance import DistanceQuery
-from pact_constraints.core.scene import scene_from_dict
 from pact_constraints.core.scene_geometry import scene_bodies
 from pact_constraints.core.torch_costs import TorchConstraintCosts
 from pact_constraints.core.torch_kinematics import TorchKinematics
 from pact_constraints.core.torch_obstacles import ObstacleTensors
+from pact_world.core.scene import scene_from_dict
 import pytest
 import torch
 

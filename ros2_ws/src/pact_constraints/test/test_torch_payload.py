@@ -6,9 +6,9 @@ import coal
 import numpy as np
 from pact_constraints.core import torch_payload
 from pact_constraints.core.config import config_from_dict
-from pact_constraints.core.scene import scene_from_dict
 from pact_constraints.core.torch_costs import object_tensors, TorchConstraintCosts
 from pact_constraints.core.torch_obstacles import ObstacleTensors
+from pact_world.core.scene import scene_from_dict
 import pytest
 from scipy.spatial.transform import Rotation
 import torch

@@ -2,14 +2,12 @@
 # SPDX-License-Identifier: Apache-2.0
 """Small Panda policies, robot descriptions and DDS test pieces shared by the node tests."""
 
-import pathlib
-import site
-
 import numpy as np
 from pact_msgs.msg import PolicyStatus, PolicyStep
 from pact_policy.core.normalizer import Normalizer
 from pact_policy.core.policy import DiffusionPolicy
 from pact_policy.core.policy_config import PolicyConfig
+from pact_world.core.robot_assets import PANDA_URDF, read_description, UR5_URDF
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 import torch
 from trajectory_msgs.msg import JointTrajectory
@@ -29,24 +27,14 @@ def record_policy_outputs(node, trajectories: list, steps: list, statuses: list)
     node.create_subscription(PolicyStatus, '/policy_node/status', statuses.append, RELIABLE)
 
 
-def example_robot_urdf(relative: str) -> str:
-    """Return a URDF of example-robot-data (PyPI) by path below its ``robots`` folder."""
-    for folder in site.getsitepackages():
-        path = (pathlib.Path(folder) / 'cmeel.prefix/share/example-robot-data/robots'
-                / relative)
-        if path.is_file():
-            return path.read_text()
-    raise FileNotFoundError(f'example-robot-data robot {relative} not installed')
-
-
 def panda_urdf() -> str:
     """Return the Panda URDF text."""
-    return example_robot_urdf('panda_description/urdf/panda.urdf')
+    return read_description(PANDA_URDF)
 
 
 def ur5_urdf() -> str:
     """Return the UR5 URDF text."""
-    return example_robot_urdf('ur_description/urdf/ur5_robot.urdf')
+    return read_description(UR5_URDF)
 
 
 def tiny_panda_policy(seed: int = 0, action_range: float = 5.0, **overrides) -> DiffusionPolicy:

@@ -29,17 +29,17 @@ import sys
 
 from builtin_interfaces.msg import Time
 import numpy as np
-from pact_constraints.core import robot_assets
-from pact_constraints.core.scene import Shape, TrackedObject
-from pact_constraints.core.spatial import Pose
-from pact_constraints.process_lifetime import exit_with_parent
-from pact_constraints.scene_conversion import scene_to_msg
 from pact_msgs.msg import EpisodeEvent, EpisodeOutcome, NamedValue, Scene as SceneMsg
 from pact_msgs.srv import GetEpisodeOutcome, ResetEpisode
+from pact_policy.process_lifetime import exit_with_parent
 from pact_sim.core.scene_builder import RobotConfig
 from pact_sim.core.sim_env import SimEnv
 from pact_sim.core.task_spec import config_dir
 from pact_sim.core.trajectory import TrajectoryError, TrajectoryFollower
+from pact_world.core import robot_assets
+from pact_world.core.scene import Shape, TrackedObject
+from pact_world.core.spatial import Pose
+from pact_world.scene_conversion import scene_to_msg
 from rcl_interfaces.msg import ParameterDescriptor
 import rclpy
 from rclpy.clock import Clock, ClockType

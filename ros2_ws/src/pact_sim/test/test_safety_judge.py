@@ -4,11 +4,11 @@
 
 import mujoco
 import numpy as np
-from pact_constraints.core.scene import scene_from_dict
 from pact_sim.core.ik import TOOL_DOWN, ToolIK
 from pact_sim.core.safety_judge import EVENT_TYPES, SafetyJudge
 from pact_sim.core.scene_builder import build_sim_model
 from pact_sim.core.sim_env import SimEnv
+from pact_world.core.scene import scene_from_dict
 import pytest
 
 pytestmark = pytest.mark.sim

@@ -4,10 +4,11 @@
 
 import mujoco
 import numpy as np
-from pact_constraints.core import robot_assets
-from pact_constraints.core.scene import load_scene_yaml, scene_from_dict
+from pact_sim.core.robot_loader import load_robot_spec, RobotLoadError
 from pact_sim.core.scene_builder import build_sim_model, PhysicsConfig, RobotConfig
 from pact_sim.core.task_spec import config_dir
+from pact_world.core import robot_assets
+from pact_world.core.scene import load_scene_yaml, scene_from_dict
 import pinocchio
 import pytest
 
@@ -115,3 +116,19 @@ def test_every_shape_type_builds_and_half_space_is_solid_below():
 def test_control_period_must_be_whole_physics_steps():
     with pytest.raises(ValueError, match='whole multiple'):
         assert PhysicsConfig(timestep=0.002, control_dt=0.0125).substeps
+
+
+@pytest.mark.parametrize('urdf_text, srdf_text, message', [
+    ('<robot name="r"><link name="a"></robot>', None, 'arm.urdf: not valid XML'),
+    ('<mujoco/>', None, 'arm.urdf: root element must be <robot>, got <mujoco>'),
+    ('<robot name="r"><link name="a"/></robot>', '<robot><oops', 'arm.srdf: not valid XML'),
+])
+def test_malformed_robot_files_are_named(tmp_path, urdf_text, srdf_text, message):
+    urdf = tmp_path / 'arm.urdf'
+    urdf.write_text(urdf_text)
+    srdf = None
+    if srdf_text is not None:
+        srdf = tmp_path / 'arm.srdf'
+        srdf.write_text(srdf_text)
+    with pytest.raises(RobotLoadError, match=message):
+        load_robot_spec(str(urdf), None if srdf is None else str(srdf))

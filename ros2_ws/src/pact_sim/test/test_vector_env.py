@@ -3,9 +3,9 @@
 """The vectorised env: shapes, seeded determinism, agreement with single envs, accessors."""
 
 import numpy as np
-from pact_constraints.core.scene import Scene
 from pact_sim.core.sim_env import SimEnv
 from pact_sim.core.vector_env import VectorEnv
+from pact_world.core.scene import Scene
 import pytest
 
 pytestmark = pytest.mark.sim

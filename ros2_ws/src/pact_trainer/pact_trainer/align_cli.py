@@ -34,8 +34,6 @@ import dataclasses
 from pathlib import Path
 import shutil
 
-from pact_constraints.core.robot_assets import PANDA_SRDF, PANDA_URDF
-from pact_constraints.core.scene import load_scene_yaml, Scene
 from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
 from pact_policy.core.naming import logged_history_names
 from pact_trainer.core.alignment_loop import PactAligner, PactConfig
@@ -45,6 +43,8 @@ from pact_trainer.core.guidance import GuidanceSchedule, preset, resolve_jacobia
 from pact_trainer.core.iteration_record import IterationRecord
 from pact_trainer.core.robot_costs import robot_costs_for_policy, RobotCosts
 from pact_trainer.core.sources import ObservationReplaySource
+from pact_world.core.robot_assets import PANDA_SRDF, PANDA_URDF
+from pact_world.core.scene import load_scene_yaml, Scene
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 import torch
 

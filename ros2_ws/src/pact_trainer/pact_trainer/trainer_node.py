@@ -46,10 +46,7 @@ import threading
 import time
 
 from pact_constraints.core.config import default_config_path, load_constraint_config
-from pact_constraints.core.robot_assets import PANDA_SRDF, read_description
 from pact_constraints.core.robot_model import RobotModel
-from pact_constraints.core.scene import SceneError
-from pact_constraints.scene_conversion import scene_from_msg
 from pact_msgs.msg import AlignmentStatus, EpisodeEvent, ModelAnnouncement, NamedValue
 from pact_msgs.msg import PolicyStep
 from pact_msgs.msg import Scene as SceneMsg
@@ -66,6 +63,9 @@ from pact_trainer.core.policy_io import atomic_write_bytes
 from pact_trainer.core.robot_costs import RobotCosts
 from pact_trainer.core.rollout_intake import RolloutIntake, StepRecord
 from pact_trainer.mcap_log import McapLog, read_messages, recover_folder
+from pact_world.core.robot_assets import description_text, PANDA_SRDF
+from pact_world.core.scene import SceneError
+from pact_world.scene_conversion import scene_from_msg
 from rcl_interfaces.msg import ParameterDescriptor
 import rclpy
 from rclpy.node import Node
@@ -190,9 +190,7 @@ class TrainerNode(Node):
 
     @staticmethod
     def _read_srdf(value: str) -> str:
-        if value.lstrip().startswith('<'):
-            return value
-        return read_description(value or PANDA_SRDF)
+        return description_text(value or PANDA_SRDF)
 
     def _on_description(self, message: String):
         try:

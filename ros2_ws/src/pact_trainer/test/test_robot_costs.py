@@ -6,15 +6,15 @@ from dataclasses import replace
 
 import numpy as np
 from pact_constraints.core.config import default_config
-from pact_constraints.core.robot_assets import PANDA_SRDF, PANDA_URDF
 from pact_constraints.core.robot_model import load_robot_model
-from pact_constraints.core.scene import scene_from_dict, SceneError
 from pact_constraints.core.torch_costs import TorchConstraintCosts
 from pact_trainer.core.guidance import GuidanceSchedule
 from pact_trainer.core.robot_costs import RobotCosts
 from pact_trainer.core.rollouts import RolloutBatch, RolloutBuffer
 from pact_trainer.core.safe_teacher import clean_estimate, SafeTeacher
 from pact_trainer.core.toy_problem import make_toy_policy
+from pact_world.core.robot_assets import PANDA_SRDF, PANDA_URDF
+from pact_world.core.scene import scene_from_dict, SceneError
 import pytest
 import torch
 

@@ -14,9 +14,6 @@ import os
 import signal
 
 from mcap_ros2.reader import read_ros2_messages
-from pact_constraints.core.robot_assets import PANDA_URDF, read_description
-from pact_constraints.core.scene import scene_from_dict
-from pact_constraints.scene_conversion import scene_to_msg
 from pact_msgs.msg import AlignmentStatus, EpisodeEvent, ModelAnnouncement, Obstacle
 from pact_msgs.msg import PolicyStep
 from pact_msgs.msg import Scene as SceneMsg
@@ -25,6 +22,9 @@ from pact_policy.core.checkpoint import save_checkpoint
 from pact_testing.message_fill import HOSTILE_KINDS, hostile_message
 from pact_testing.processes import NodeProcess, wait_until
 from pact_trainer.core.toy_problem import make_toy_policy
+from pact_world.core.robot_assets import PANDA_URDF, read_description
+from pact_world.core.scene import scene_from_dict
+from pact_world.scene_conversion import scene_to_msg
 import pytest
 import rclpy
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy

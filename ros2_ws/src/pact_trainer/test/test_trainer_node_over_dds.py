@@ -12,14 +12,14 @@ each step's own scene, announces the new weights (latched) and serves them in ch
 import hashlib
 
 from mcap_ros2.reader import read_ros2_messages
-from pact_constraints.core.robot_assets import PANDA_URDF, read_description
-from pact_constraints.core.scene import scene_from_dict
-from pact_constraints.scene_conversion import scene_to_msg
 from pact_msgs.msg import AlignmentStatus, EpisodeEvent, ModelAnnouncement, PolicyStep
 from pact_msgs.srv import GetModelChunk
 from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
 from pact_testing.processes import NodeProcess, wait_until
 from pact_trainer.core.toy_problem import make_toy_policy
+from pact_world.core.robot_assets import PANDA_URDF, read_description
+from pact_world.core.scene import scene_from_dict
+from pact_world.scene_conversion import scene_to_msg
 import pytest
 import rclpy
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy

@@ -16,12 +16,12 @@ import signal
 import time
 
 from mcap_ros2.reader import read_ros2_messages
-from pact_constraints.core.robot_assets import PANDA_URDF, read_description
 from pact_msgs.msg import ModelAnnouncement, PolicyStep
 from pact_policy.core.checkpoint import save_checkpoint
 from pact_testing.processes import NodeProcess, wait_until
 from pact_trainer.core.alignment_loop import CHECKPOINT_NAME
 from pact_trainer.core.toy_problem import make_toy_policy
+from pact_world.core.robot_assets import PANDA_URDF, read_description
 import pytest
 import rclpy
 from std_msgs.msg import String

@@ -14,9 +14,7 @@ import math
 
 import numpy as np
 from pact_constraints.core.config import default_config
-from pact_constraints.core.robot_assets import PANDA_SRDF, PANDA_URDF
 from pact_constraints.core.robot_model import load_robot_model
-from pact_constraints.core.scene import scene_from_dict
 from pact_policy.core.checkpoint import save_checkpoint
 from pact_sim.core.vector_env import VectorEnv
 from pact_trainer.align_cli import main
@@ -27,6 +25,8 @@ from pact_trainer.core.robot_costs import RobotCosts
 from pact_trainer.core.safe_teacher import SafeTeacher
 from pact_trainer.core.toy_problem import (GaussianDenoiser, joint_limit_term,
                                            linear_cost_term, make_toy_policy, toy_aligner)
+from pact_world.core.robot_assets import PANDA_SRDF, PANDA_URDF
+from pact_world.core.scene import scene_from_dict
 import pytest
 import torch
 from torch.profiler import profile, ProfilerActivity

@@ -39,8 +39,8 @@ from pact_constraints.core.config import ConstraintConfig
 from pact_constraints.core.executed_path import ExecutedPathCosts
 from pact_constraints.core.monitor import STATUS_OK, STATUS_UNKNOWN, STATUS_VIOLATED
 from pact_constraints.core.robot_model import RobotModel, RobotModelError
-from pact_constraints.core.scene import Scene, SceneError
 from pact_constraints.core.torch_costs import TorchConstraintCosts
+from pact_world.core.scene import Scene, SceneError
 import torch
 
 DEFAULT_MAX_ROWS = 256       # most rows in one command (bounds the work a peer can cause)

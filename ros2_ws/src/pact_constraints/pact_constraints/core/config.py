@@ -330,7 +330,7 @@ def config_from_yaml_text(text: str, source: str = 'constraints config') -> Cons
 
 def load_constraint_config(path) -> ConstraintConfig:
     """Read and validate a constraint YAML file (path, ``file://`` or ``package://`` URI)."""
-    from pact_constraints.core.robot_assets import resolve_uri, RobotAssetError
+    from pact_world.core.robot_assets import resolve_uri, RobotAssetError
     try:
         path = resolve_uri(str(path))
         text = path.read_text(encoding='utf-8')

@@ -34,10 +34,9 @@ import numpy as np
 from pact_constraints.core.config import CONSTRAINT_NAMES, ConstraintConfig
 from pact_constraints.core.distance import DistanceQuery, PairDistance
 from pact_constraints.core.penalty import penalty
-from pact_constraints.core.robot_model import RobotModel
-from pact_constraints.core.scene import Scene
+from pact_constraints.core.robot_model import RobotModel, skew_matrix
 from pact_constraints.core.scene_geometry import scene_bodies
-from pact_constraints.core.spatial import skew_matrix
+from pact_world.core.scene import Scene
 import pinocchio as pin
 
 

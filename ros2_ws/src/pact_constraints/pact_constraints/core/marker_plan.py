@@ -19,8 +19,8 @@ from typing import List, Optional, Set, Tuple
 
 import numpy as np
 from pact_constraints.core.constraints import ConstraintEvaluator, StateEvaluation
-from pact_constraints.core.scene import Scene, Shape
-from pact_constraints.core.spatial import Pose, quaternion_taking_z_to
+from pact_world.core.scene import Scene, Shape
+from pact_world.core.spatial import Pose, quaternion_taking_z_to
 
 RED = (1.0, 0.0, 0.0, 1.0)
 MAGENTA = (1.0, 0.0, 1.0, 1.0)

@@ -18,7 +18,7 @@ import numpy as np
 from pact_constraints.core.config import ConstraintConfig
 from pact_constraints.core.constraints import ConstraintEvaluator, StateEvaluation
 from pact_constraints.core.robot_model import RobotModel, RobotModelError
-from pact_constraints.core.scene import Scene
+from pact_world.core.scene import Scene
 
 STATUS_UNKNOWN, STATUS_OK, STATUS_VIOLATED = 0, 1, 2
 DEFAULT_MAX_JOINT_NAMES = 1000

@@ -27,12 +27,12 @@ import xml.etree.ElementTree as ElementTree
 import numpy as np
 from pact_constraints.core import link_geometry
 from pact_constraints.core.config import GEOMETRY_MODES
-from pact_constraints.core.robot_assets import default_package_dirs, read_description
-from pact_constraints.core.spatial import skew_matrix
+from pact_world.core.robot_assets import (default_package_dirs, parse_description,
+                                          read_description, RobotDescriptionError)
 import pinocchio as pin
 
 __all__ = ['GEOMETRY_MODES', 'RobotGeometry', 'RobotModel', 'RobotModelError',
-           'load_robot_model']
+           'load_robot_model', 'skew_matrix']
 
 
 class RobotModelError(ValueError):
@@ -69,13 +69,18 @@ class MimicJoint:
     offset: float = 0.0
 
 
+def skew_matrix(vector) -> np.ndarray:
+    """Return the 3 x 3 matrix [v]x with [v]x @ w = v x w."""
+    x, y, z = vector
+    return np.array([[0.0, -z, y], [z, 0.0, -x], [-y, x, 0.0]])
+
+
 def _parse_xml(text: str, what: str) -> ElementTree.Element:
-    if not isinstance(text, str) or not text.strip():
-        raise RobotModelError(f'{what}: empty description')
+    """Return the ``<robot>`` root of a description; RobotModelError when malformed."""
     try:
-        return ElementTree.fromstring(text)
-    except ElementTree.ParseError as error:
-        raise RobotModelError(f'{what}: not valid XML: {error}') from error
+        return parse_description(text, what)
+    except RobotDescriptionError as error:
+        raise RobotModelError(str(error)) from error
 
 
 def parse_mimic_joints(urdf: str) -> List[MimicJoint]:
@@ -93,8 +98,6 @@ def parse_mimic_joints(urdf: str) -> List[MimicJoint]:
 def parse_srdf(srdf: str) -> Tuple[set, Optional[str]]:
     """Return (disabled link pairs as frozensets, end-effector parent link or None)."""
     root = _parse_xml(srdf, 'SRDF')
-    if root.tag != 'robot':
-        raise RobotModelError(f'SRDF: root element must be <robot>, got <{root.tag}>')
     disabled = set()
     for entry in root.iter('disable_collisions'):
         first, second = entry.get('link1'), entry.get('link2')
@@ -117,8 +120,6 @@ class RobotModel:
                  capsules_per_link: int = 1, skip_adjacent: bool = True):
         """Build the model; raise ``RobotModelError`` naming what is wrong in the description."""
         root = _parse_xml(urdf, 'URDF')
-        if root.tag != 'robot':
-            raise RobotModelError(f'URDF: root element must be <robot>, got <{root.tag}>')
         self.name = root.get('name', 'robot')
         self.robot_id = f'{self.name}:{hashlib.sha256((urdf + srdf).encode()).hexdigest()[:8]}'
         try:

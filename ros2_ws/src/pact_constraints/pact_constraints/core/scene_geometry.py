@@ -15,8 +15,8 @@ from typing import List, Optional, Sequence, Tuple
 import coal
 import numpy as np
 from pact_constraints.core import link_geometry
-from pact_constraints.core.robot_assets import load_mesh
-from pact_constraints.core.scene import Scene, SceneError, Shape
+from pact_constraints.core.mesh_assets import load_mesh
+from pact_world.core.scene import Scene, SceneError, Shape
 
 
 @dataclass(frozen=True)

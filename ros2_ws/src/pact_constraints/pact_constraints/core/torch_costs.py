@@ -54,10 +54,10 @@ from pact_constraints.core import torch_payload as payload_geometry
 from pact_constraints.core.config import CONSTRAINT_NAMES, ConstraintConfig
 from pact_constraints.core.penalty import torch_penalty
 from pact_constraints.core.robot_model import RobotModel
-from pact_constraints.core.scene import Scene
 from pact_constraints.core.torch_kinematics import TorchKinematics
 from pact_constraints.core.torch_obstacles import ObstacleTensors
 from pact_constraints.core.torch_payload import ObjectTensors
+from pact_world.core.scene import Scene
 import torch
 
 

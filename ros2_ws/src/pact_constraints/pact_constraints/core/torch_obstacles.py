@@ -15,8 +15,8 @@ from typing import List, Optional, Sequence, Union
 
 import numpy as np
 from pact_constraints.core import torch_geometry as geometry
-from pact_constraints.core.robot_assets import load_mesh
-from pact_constraints.core.scene import Scene, SceneError
+from pact_constraints.core.mesh_assets import load_mesh
+from pact_world.core.scene import Scene, SceneError
 import torch
 
 _TYPES = ('half_space', 'sphere', 'capsule', 'box', 'cylinder')

@@ -12,11 +12,11 @@ world's scene as template, and every collected step carrying its own world's sce
 
 from dataclasses import dataclass
 
-from pact_constraints.core.robot_assets import PANDA_SRDF, PANDA_URDF
 from pact_eval.core.sim_source import VectorEnvSource
 from pact_sim.core.seed_ranges import training_layout_seed
 from pact_sim.core.vector_env import VectorEnv
 from pact_trainer.core.robot_costs import robot_costs_for_policy, RobotCosts
+from pact_world.core.robot_assets import PANDA_SRDF, PANDA_URDF
 
 
 @dataclass

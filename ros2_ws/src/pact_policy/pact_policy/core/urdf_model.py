@@ -1,20 +1,21 @@
 # Copyright 2026 The PACT-ROS Authors
 # SPDX-License-Identifier: Apache-2.0
 """
-A small URDF reader: joint limits and forward kinematics of named links, numpy only.
+A small URDF model: joint limits and forward kinematics of named links, numpy only.
 
 The policy node needs the joint position/velocity limits (to clamp and rate-limit commands)
 and the world position of a tool frame (observation entry ``tool.position.x`` …). This module
-reads both straight from the ``/robot_description`` XML so the policy does not depend on
-Pinocchio or pact_constraints. Units: rad and rad/s for revolute joints, m and m/s for
+reads both straight from the ``/robot_description`` XML (parsed by
+``pact_world.core.robot_assets.parse_description``, as in every package) so the policy does not
+depend on Pinocchio or pact_constraints. Units: rad and rad/s for revolute joints, m and m/s for
 prismatic ones; positions in the URDF root frame (``world`` for our robots).
 """
 
 from dataclasses import dataclass
 import math
-import xml.etree.ElementTree as ElementTree
 
 import numpy as np
+from pact_world.core.robot_assets import parse_description, RobotDescriptionError
 
 MOVABLE_TYPES = ('revolute', 'continuous', 'prismatic')
 
@@ -92,11 +93,9 @@ class URDFModel:
 
     def __init__(self, urdf_xml: str):
         try:
-            root = ElementTree.fromstring(urdf_xml)
-        except ElementTree.ParseError as error:
-            raise URDFError(f'robot description is not valid XML: {error}') from error
-        if root.tag != 'robot':
-            raise URDFError(f'robot description root is <{root.tag}>, expected <robot>')
+            root = parse_description(urdf_xml, 'robot description')
+        except RobotDescriptionError as error:
+            raise URDFError(str(error)) from error
         self.joints = {}
         self.limits = {}
         for element in root.findall('joint'):

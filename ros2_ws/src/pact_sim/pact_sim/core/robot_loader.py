@@ -3,13 +3,14 @@
 """
 Load a robot URDF (+ SRDF) into a MuJoCo ``MjSpec``, the same files the constraint node reads.
 
-The URDF is rewritten before MuJoCo parses it: ``package://`` mesh URIs become absolute paths
-(resolved by ``pact_constraints.core.robot_assets``), visual geometry is discarded (collision
-geometry is what the physics and the safety judge use), fixed links stay separate bodies (so the
-tool frame, e.g. ``panda_hand_tcp``, exists as a body) and a root link called ``world`` is
-dropped (MuJoCo owns the world body). The SRDF supplies the disabled collision pairs and the
-home posture (first ``group_state``); joints that ``<mimic>`` another joint are reported so the
-scene builder can couple them with an equality constraint.
+Both files are read and parsed by ``pact_world.core.robot_assets`` (a malformed one raises
+``RobotLoadError`` naming it). The URDF is rewritten before MuJoCo parses it: ``package://`` mesh
+URIs become absolute paths (resolved by the same module), visual geometry is discarded
+(collision geometry is what the physics and the safety judge use), fixed links stay separate
+bodies (so the tool frame, e.g. ``panda_hand_tcp``, exists as a body) and a root link called
+``world`` is dropped (MuJoCo owns the world body). The SRDF supplies the disabled collision
+pairs and the home posture (first ``group_state``); joints that ``<mimic>`` another joint are
+reported so the scene builder can couple them with an equality constraint.
 """
 
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import xml.etree.ElementTree as ElementTree
 import mujoco
 import numpy as np
 
-from pact_constraints.core import robot_assets
+from pact_world.core import robot_assets
 
 
 class RobotLoadError(ValueError):
@@ -42,6 +43,15 @@ class RobotDescription:
 
 _COMPILER_TAG = ('<mujoco><compiler strippath="false" discardvisual="true" '
                  'fusestatic="false" balanceinertia="true" angle="radian"/></mujoco>')
+
+
+def _load_description(uri: str, package_dirs=None) -> ElementTree.Element:
+    """Return the ``<robot>`` root of the URDF/SRDF at ``uri``; RobotLoadError when malformed."""
+    try:
+        return robot_assets.parse_description(robot_assets.read_description(uri, package_dirs),
+                                              uri)
+    except robot_assets.RobotDescriptionError as error:
+        raise RobotLoadError(str(error)) from error
 
 
 def _resolve_meshes(root: ElementTree.Element, package_dirs=None):
@@ -95,8 +105,7 @@ def _describe_urdf(root: ElementTree.Element) -> RobotDescription:
     return RobotDescription(root.get('name', 'robot'), roots[0], movable, effort, mimic)
 
 
-def _read_srdf(description: RobotDescription, srdf_text: str):
-    srdf = ElementTree.fromstring(srdf_text)
+def _read_srdf(description: RobotDescription, srdf: ElementTree.Element):
     for pair in srdf.iter('disable_collisions'):
         description.disabled_pairs.append((pair.get('link1'), pair.get('link2')))
     states = list(srdf.iter('group_state'))
@@ -109,17 +118,13 @@ def _read_srdf(description: RobotDescription, srdf_text: str):
 def load_robot_spec(urdf_uri: str, srdf_uri: Optional[str] = None,
                     package_dirs=None) -> Tuple[mujoco.MjSpec, RobotDescription]:
     """Return the robot as an ``MjSpec`` (root body under ``world``) and its description."""
-    text = robot_assets.read_description(urdf_uri, package_dirs)
-    try:
-        root = ElementTree.fromstring(text)
-    except ElementTree.ParseError as error:
-        raise RobotLoadError(f'{urdf_uri}: not valid XML: {error}') from error
+    root = _load_description(urdf_uri, package_dirs)
     _strip_non_kinematic(root)
     _drop_world_link(root)
     _resolve_meshes(root, package_dirs)
     description = _describe_urdf(root)
     if srdf_uri:
-        _read_srdf(description, robot_assets.read_description(srdf_uri, package_dirs))
+        _read_srdf(description, _load_description(srdf_uri, package_dirs))
     urdf = ElementTree.tostring(root, encoding='unicode')
     urdf = re.sub(r'(<robot\b[^>]*>)', lambda match: match.group(1) + _COMPILER_TAG, urdf,
                   count=1)

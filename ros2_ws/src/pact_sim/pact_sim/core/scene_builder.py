@@ -29,10 +29,10 @@ from typing import Dict, Optional, Tuple
 import mujoco
 import numpy as np
 
-from pact_constraints.core import robot_assets
-from pact_constraints.core.scene import Obstacle, Scene, Shape, TrackedObject
-from pact_constraints.core.spatial import quaternion_taking_z_to
 from pact_sim.core.robot_loader import home_vector, load_robot_spec, RobotDescription
+from pact_world.core import robot_assets
+from pact_world.core.scene import Obstacle, Scene, Shape, TrackedObject
+from pact_world.core.spatial import quaternion_taking_z_to
 
 ROBOT_RGBA = (0.85, 0.85, 0.88, 1.0)
 OBSTACLE_RGBA = (0.55, 0.42, 0.30, 1.0)

@@ -27,11 +27,11 @@ from typing import Dict, Optional
 import mujoco
 import numpy as np
 
-from pact_constraints.core.scene import load_scene_yaml, Scene
-from pact_constraints.core.spatial import Pose
 from pact_sim.core.safety_judge import EpisodeSummary, JudgeConfig, SafetyJudge
 from pact_sim.core.scene_builder import build_sim_model, PhysicsConfig, RobotConfig
 from pact_sim.core.tasks import make_task, Task
+from pact_world.core.scene import load_scene_yaml, Scene
+from pact_world.core.spatial import Pose
 
 SETTLE_STEPS = 100
 

@@ -19,10 +19,10 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from pact_constraints.core.scene import Scene
 from pact_sim.core.safety_judge import EpisodeSummary, JudgeConfig
 from pact_sim.core.scene_builder import PhysicsConfig, RobotConfig
 from pact_sim.core.sim_env import SimEnv
+from pact_world.core.scene import Scene
 
 
 class VectorEnv:

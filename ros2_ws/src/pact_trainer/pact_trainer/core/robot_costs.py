@@ -33,15 +33,15 @@ import numpy as np
 from pact_constraints.core.config import (ConstraintConfig, default_config_path,
                                           load_constraint_config)
 from pact_constraints.core.executed_path import ExecutedPathCosts
-from pact_constraints.core.robot_assets import PANDA_SRDF, PANDA_URDF
 from pact_constraints.core.robot_model import load_robot_model, RobotModel
-from pact_constraints.core.scene import Scene, SceneError
 from pact_constraints.core.torch_costs import object_tensors, TorchConstraintCosts
 from pact_constraints.core.torch_obstacles import ObstacleTensors
 from pact_constraints.core.torch_payload import ObjectTensors
 from pact_policy.core.naming import joint_position_names, logged_history_names
 from pact_trainer.core import cost_context
 from pact_trainer.core.costs import CostSet, CostTerm
+from pact_world.core.robot_assets import PANDA_SRDF, PANDA_URDF
+from pact_world.core.scene import Scene, SceneError
 import torch
 
 

@@ -17,9 +17,9 @@ import pathlib
 import urllib.parse
 
 from geometry_msgs.msg import Point, Pose as PoseMsg
-from pact_constraints.core.scene import Scene, scene_from_dict, SceneError
 from pact_msgs.msg import Obstacle as ObstacleMsg, Scene as SceneMsg
 from pact_msgs.msg import TrackedObject as TrackedObjectMsg
+from pact_world.core.scene import Scene, scene_from_dict, SceneError
 from shape_msgs.msg import SolidPrimitive
 
 _PRIMITIVE_NAMES = {SolidPrimitive.BOX: 'box', SolidPrimitive.SPHERE: 'sphere',

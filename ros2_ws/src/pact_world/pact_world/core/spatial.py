@@ -82,9 +82,3 @@ class Pose:
         """Express points (N x 3, child frame, m) in the parent frame."""
         points = np.atleast_2d(np.asarray(points_in_child, dtype=float))
         return points @ self.rotation.T + self.position
-
-
-def skew_matrix(vector) -> np.ndarray:
-    """Return the 3 x 3 matrix [v]x with [v]x @ w = v x w."""
-    x, y, z = vector
-    return np.array([[0.0, -z, y], [z, 0.0, -x], [-y, x, 0.0]])

@@ -35,7 +35,7 @@ import pathlib
 from typing import Mapping, Optional, Sequence, Tuple
 
 import numpy as np
-from pact_constraints.core.spatial import Pose, rpy_to_quaternion
+from pact_world.core.spatial import Pose, rpy_to_quaternion
 import yaml
 
 SHAPE_TYPES = ('box', 'sphere', 'cylinder', 'capsule', 'half_space', 'mesh')

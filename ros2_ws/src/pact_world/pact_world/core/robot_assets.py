@@ -1,18 +1,25 @@
 # Copyright 2026 The PACT-ROS Authors
 # SPDX-License-Identifier: Apache-2.0
 """
-Locate robot descriptions (URDF/SRDF + meshes) and resolve ``package://`` URIs.
+Locate, read and parse robot descriptions (URDF/SRDF + meshes); resolve ``package://`` URIs.
 
 Robots are named by URI. ``package://<pkg>/<path>`` is looked up in an ordered list of package
 search directories (each a folder that *contains* package folders); by default these are the
 ament index (when ROS is sourced) and the robots shipped by the ``example-robot-data`` wheel,
 which are addressed as ``package://example-robot-data/robots/<robot>_description/...``.
+
+Every package reads a description here and builds its own model from it: Pinocchio
+(pact_constraints), MuJoCo (pact_sim), the policy's joint limits and kinematics (pact_policy).
+A file that is missing or unreadable raises ``RobotAssetError`` saying where it looked; text
+that is empty, not XML or not rooted in ``<robot>`` raises ``RobotDescriptionError`` naming the
+description.
 """
 
 import os
 import pathlib
 import sys
 from typing import Iterable, List, Optional
+import xml.etree.ElementTree as ElementTree
 
 PANDA_URDF = 'package://example-robot-data/robots/panda_description/urdf/panda.urdf'
 PANDA_SRDF = 'package://example-robot-data/robots/panda_description/srdf/panda.srdf'
@@ -22,6 +29,10 @@ UR5_SRDF = 'package://example-robot-data/robots/ur_description/srdf/ur5.srdf'
 
 class RobotAssetError(FileNotFoundError):
     """A robot description or mesh could not be found; the message says where it looked."""
+
+
+class RobotDescriptionError(ValueError):
+    """A robot description is empty, not UTF-8 text, not XML or not a ``<robot>``."""
 
 
 def example_robot_data_dirs() -> List[pathlib.Path]:
@@ -70,30 +81,40 @@ def resolve_uri(uri: str, package_dirs: Optional[Iterable] = None,
 
 
 def read_description(uri: str, package_dirs: Optional[Iterable] = None) -> str:
-    """Return the text of a URDF/SRDF named by URI (see ``resolve_uri``)."""
-    return resolve_uri(uri, package_dirs).read_text(encoding='utf-8')
-
-
-def load_mesh(uri: str, scale, package_dirs: Optional[Iterable] = None,
-              relative_to: Optional[pathlib.Path] = None):
     """
-    Return the trimesh of a mesh file named by URI, scaled per axis; RobotAssetError if unusable.
+    Return the text of a URDF/SRDF named by URI (see ``resolve_uri``).
 
-    Any failure of the reader (unknown format, a text file, an empty or truncated mesh) and a
-    mesh without finite vertices is reported as RobotAssetError naming the URI, never as the
-    reader's own exception type.
+    Raise ``RobotAssetError`` when the file is missing or cannot be read, and
+    ``RobotDescriptionError`` when it is not UTF-8 text.
     """
-    import numpy as np
-    import trimesh
-    path = resolve_uri(uri, package_dirs, relative_to)
+    path = resolve_uri(uri, package_dirs)
     try:
-        mesh = trimesh.load(str(path), force='mesh')
-        vertices = np.asarray(mesh.vertices, dtype=float)
-    except Exception as error:  # noqa: B902 — trimesh raises many types on hostile files
-        raise RobotAssetError(f'{uri}: not a readable mesh ({type(error).__name__}: '
-                              f'{error})') from error
-    if vertices.ndim != 2 or vertices.shape[0] < 4 or not np.all(np.isfinite(vertices)):
-        raise RobotAssetError(f'{uri}: the mesh has no usable vertices '
-                              f'({vertices.shape[0] if vertices.ndim == 2 else 0} read)')
-    mesh.apply_scale(np.asarray(scale, dtype=float))
-    return mesh
+        return path.read_text(encoding='utf-8')
+    except UnicodeDecodeError as error:
+        raise RobotDescriptionError(f'{uri}: not UTF-8 text ({path}: {error})') from error
+    except OSError as error:
+        raise RobotAssetError(f'{uri}: cannot read {path}: {error}') from error
+
+
+def description_text(value: str, package_dirs: Optional[Iterable] = None) -> str:
+    """Return a URDF/SRDF given as XML text (starts with ``<``) or by URI or path (read)."""
+    if value.lstrip().startswith('<'):
+        return value
+    return read_description(value, package_dirs)
+
+
+def parse_description(text: str, what: str = 'URDF') -> ElementTree.Element:
+    """
+    Return the ``<robot>`` root element of a URDF/SRDF text; ``what`` names it in errors.
+
+    Raise ``RobotDescriptionError`` when the text is empty, not XML, or rooted in another tag.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise RobotDescriptionError(f'{what}: empty description')
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as error:
+        raise RobotDescriptionError(f'{what}: not valid XML: {error}') from error
+    if root.tag != 'robot':
+        raise RobotDescriptionError(f'{what}: root element must be <robot>, got <{root.tag}>')
+    return root
