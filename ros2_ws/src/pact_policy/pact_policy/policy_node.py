@@ -14,8 +14,9 @@ parameters, runs the timers (observation sample every ``action_dt``, control tic
 ``n_action_steps * action_dt``, forward row stream every ``action_dt``), hands jobs to the
 inference worker thread and carries out the scheduler's ``Decision``s. Its parts are held by
 composition: ``CameraInput`` (optional camera, ``camera_input``), ``HotSwap`` (model announcements
-on a loader thread, ``hot_swap``), ``ModelFetcher`` and ``EpisodeSteps`` (the episode and step
-index of each PolicyStep from the EpisodeEvents on ``episode_event_topic``).
+on a loader thread, ``hot_swap``), ``RobotDescription`` (the URDF and the command limits,
+``robot_description``), ``ModelFetcher`` and ``EpisodeSteps`` (the episode and step index of
+each PolicyStep from the EpisodeEvents on ``episode_event_topic``).
 """
 
 import queue
@@ -27,18 +28,18 @@ from pact_msgs.srv import ActivateModel, ResetEStop, RollbackModel
 from pact_policy.camera_input import camera_timeouts, CameraInput
 from pact_policy.core.checkpoint import load_checkpoint
 from pact_policy.core.chunk_scheduler import ChunkScheduler, ChunkSpec, Decision, Job, State
-from pact_policy.core.command_safety import SafetyLimits
 from pact_policy.core.episode_steps import EpisodeSteps
 from pact_policy.core.model_swap import ModelSlots, smoke_test, TransferError
 from pact_policy.core.observation import ObservationBuilder, ObservationError
 from pact_policy.core.supervision import EStopLatch, InputWatchdog, LatencyWindow
-from pact_policy.core.urdf_model import URDFError, URDFModel
+from pact_policy.core.urdf_model import URDFError
 from pact_policy.hot_swap import HotSwap
 from pact_policy.model_fetcher import ModelFetcher
 from pact_policy.node_guards import peer_input
-from pact_policy.policy_messages import history_names, seconds_to_duration
+from pact_policy.policy_messages import joint_trajectory, policy_step
 from pact_policy.policy_parameters import declare_policy_parameters
 from pact_policy.process_lifetime import exit_with_parent
+from pact_policy.robot_description import RobotDescription
 import rclpy
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
@@ -47,7 +48,7 @@ from rclpy.qos import (DurabilityPolicy, qos_profile_sensor_data, QoSProfile,
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Bool, Float64MultiArray, String
 import torch
-from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
+from trajectory_msgs.msg import JointTrajectory
 
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
@@ -88,10 +89,9 @@ class PolicyNode(LifecycleNode):
         self.episodes = EpisodeSteps(p.episode_id)
         self.positions, self.velocities, self.scene_poses = {}, {}, {}
         self.scene_version = 0
-        self.robot = self.builder = self.config = None
+        self.description = RobotDescription(p, self.get_logger())
+        self.builder = self.config = None
         self.action_names = ()
-        self.applied_description = None   # URDF text the limits come from
-        self.received_description = None  # latest URDF text received (maybe refused)
         self.tick_timer = self.sample_timer = self._stream_timer = None
         self._jobs = queue.Queue(maxsize=1)
         self._create_interfaces()
@@ -168,7 +168,7 @@ class PolicyNode(LifecycleNode):
         self.config, self.action_names = config, tuple(names)
         self.slots.reset(loaded)
         self.hot_swap.configure(config)  # may fetch an announcement kept while unconfigured
-        self._apply_received_description()
+        self.description.apply_received()
         if self.params.output_mode == 'forward' and self._stream_timer is None:
             self._stream_timer = self.create_timer(config.action_dt, self._stream_row)
         self._update_limits()
@@ -221,57 +221,14 @@ class PolicyNode(LifecycleNode):
 
     @peer_input('robot_description')
     def _on_description(self, message: String):
-        """
-        Use a new URDF, except while ACTIVE: then a changed one is refused until reconfigured.
-
-        Any peer can publish ``/robot_description``; letting a new one widen the limits of a
-        commanding node would let that peer move the arm further. The refused text is kept and
-        applied by the next configure transition (cleanup, configure).
-        """
-        text = message.data
-        self.received_description = text
-        if text == self.applied_description:
-            return
-        if self.scheduler.active and self.applied_description is not None:
-            self.get_logger().error(
-                'robot description changed while ACTIVE: refused, the command limits stay '
-                'those of the description in use; deactivate, cleanup and configure to '
-                'apply it')
-            return
-        self._apply_description(text)
-
-    def _apply_received_description(self):
-        """Configure: apply the latest description received (also one refused while ACTIVE)."""
-        if self.received_description is not None and (
-                self.received_description != self.applied_description):
-            self._apply_description(self.received_description)
-
-    def _apply_description(self, text: str):
-        try:
-            robot = URDFModel(text)
-        except URDFError as error:
-            self.get_logger().error(f'robot description rejected, keeping the last good one: '
-                                    f'{error}')
-            return
-        with self._lock:
-            self.robot, self.builder, self.applied_description = robot, None, text
-        self._update_limits()
+        """Use a new URDF, except while ACTIVE (see ``robot_description``)."""
+        if self.description.receive(message.data, self.scheduler.active):
+            self._update_limits()
 
     def _update_limits(self):
         """(Re)build the command limits once both the model and the URDF are known."""
         with self._lock:
-            names = self.action_names
-            if self.robot is None or not names:
-                return
-            try:
-                self.scheduler.set_limits(SafetyLimits.from_joint_limits(
-                    self.robot.limits_for(names), self.params.limit_margin,
-                    self.params.velocity_scale, self.params.prismatic_limit_margin))
-            except (URDFError, ValueError) as error:
-                self.scheduler.set_limits(None)
-                self.get_logger().error(f'no command limits, the node will hold: {error}')
-                return
-        self.get_logger().info(f'command limits from the robot description for {list(names)}')
+            self.scheduler.set_limits(self.description.limits_for(self.action_names))
 
     @peer_input('scene')
     def _on_scene(self, message: Scene):
@@ -317,9 +274,10 @@ class PolicyNode(LifecycleNode):
     def _read_observation(self):
         """Return the observation vector of the current inputs (caller holds the lock)."""
         try:
-            if self.builder is None:
-                self.builder = ObservationBuilder(self.config.observation_names or [],
-                                                  self.robot, self.params.tool_frame)
+            robot = self.description.robot
+            if self.builder is None or self.builder.robot is not robot:
+                self.builder = ObservationBuilder(self.config.observation_names or [], robot,
+                                                  self.params.tool_frame)
             return self.builder.build(self.positions, self.velocities, self.scene_poses)
         except URDFError as error:
             raise ObservationError(str(error)) from error
@@ -408,33 +366,20 @@ class PolicyNode(LifecycleNode):
     def _publish_rows(self, rows, hold: bool = False):
         """Send one JointTrajectory; forward mode sends a hold now and streams commands."""
         if self.params.output_mode == 'trajectory':
-            trajectory = JointTrajectory(joint_names=list(self.action_names))
-            trajectory.header.stamp = self.get_clock().now().to_msg()
-            for index, row in enumerate(rows):
-                trajectory.points.append(JointTrajectoryPoint(
-                    positions=[float(v) for v in row],
-                    time_from_start=seconds_to_duration((index + 1) * self.config.action_dt)))
-            self.command_pub.publish(trajectory)
+            self.command_pub.publish(joint_trajectory(self.action_names, rows,
+                                                      self.config.action_dt,
+                                                      self.get_clock().now().to_msg()))
         elif hold:
             self.command_pub.publish(Float64MultiArray(data=list(rows[0])))
 
     def _publish_step(self, job: Job, chunk, rows, latency: float):
-        episode_id, step_index = self.episodes.next_step()
-        config = self.config
-        step = PolicyStep(episode_id=episode_id, step_index=step_index,
-                          model_version=job.model.version, action_horizon=chunk.shape[0],
-                          action_dim=chunk.shape[1], action_names=list(self.action_names),
-                          action_dt=config.action_dt, command_horizon=len(rows),
-                          inference_latency=latency, scene_version=self.scene_version)
+        image = None if job.extras is None else job.extras.message
+        step = policy_step(self.config, self.action_names, job.model.version, job.observation,
+                           chunk, rows, latency, image)
+        step.episode_id, step.step_index = self.episodes.next_step()
+        step.scene_version = self.scene_version
         step.header.stamp = self.get_clock().now().to_msg()
         step.header.frame_id = self.params.frame_id
-        step.observation_names = history_names(config.observation_names, config.n_obs_steps,
-                                               config.obs_dim)
-        step.observation = [float(v) for v in job.observation]
-        if job.extras is not None:
-            step.has_image, step.image = True, job.extras.message
-        step.action_chunk = [float(v) for v in chunk.reshape(-1)]
-        step.command = [value for row in rows for value in row]
         self.step_pub.publish(step)
 
     def _publish_status(self):
