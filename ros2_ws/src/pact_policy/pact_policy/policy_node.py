@@ -7,43 +7,39 @@ Lifecycle: configure = load ``model_path`` + one warm-up forward pass; activate 
 commanding; deactivate = hold the measured position. With ``autostart`` (default true) the node
 configures itself at start-up and waits INACTIVE for an activate transition.
 
-Every ``action_dt`` s the node appends the current observation to the history, so the history
-has the spacing the policy was trained with. Every control tick (``n_action_steps * action_dt``
-s) the executor thread snapshots the history and hands it to the inference worker; the worker
-samples a chunk, makes it safe (``core.command_safety``) and publishes it with a PolicyStep.
-Stale joint states (or camera images, for a model with a camera: ``camera_input``), a missing
-robot description or a latched e-stop make the node publish a one-point hold at the measured
-position instead. Each PolicyStep carries the episode announced by the latest EpisodeEvent on
-``episode_event_topic`` and its step index within that episode (``core.episode_steps``).
-All decisions live in ROS-free ``core`` modules; this file only converts messages, holds
-parameters and schedules work.
+Every decision (when to sample, hold, infer, command or swap; the e-stop latch; clamping and
+rate limiting) is taken by ``core.chunk_scheduler.ChunkScheduler``, which is ROS-free and unit
+tested with a fake clock. This node only wires it to ROS: it converts messages, holds
+parameters, runs the timers (observation sample every ``action_dt``, control tick every
+``n_action_steps * action_dt``, forward row stream every ``action_dt``), hands jobs to the
+inference worker thread and carries out the scheduler's ``Decision``s. Its parts are held by
+composition: ``CameraInput`` (optional camera, ``camera_input``), ``HotSwap`` (model announcements
+on a loader thread, ``hot_swap``), ``RobotDescription`` (the URDF and the command limits,
+``robot_description``), ``ModelFetcher`` and ``EpisodeSteps`` (the episode and step index of
+each PolicyStep from the EpisodeEvents on ``episode_event_topic``).
 """
 
-import collections
-import math
 import queue
 import threading
 import time
-from typing import NamedTuple
 
-import numpy as np
 from pact_msgs.msg import EpisodeEvent, ModelAnnouncement, PolicyStatus, PolicyStep, Scene
 from pact_msgs.srv import ActivateModel, ResetEStop, RollbackModel
-from pact_policy.camera_input import CameraInputMixin
+from pact_policy.camera_input import camera_timeouts, CameraInput
 from pact_policy.core.checkpoint import load_checkpoint
-from pact_policy.core.command_safety import ChunkRejected, make_safe_command, SafetyLimits
+from pact_policy.core.chunk_scheduler import ChunkScheduler, ChunkSpec, Decision, Job, State
 from pact_policy.core.episode_steps import EpisodeSteps
-from pact_policy.core.model_swap import (
-    ModelSlots, smoke_test, TransferError)
-from pact_policy.core.observation import ObservationBuilder, ObservationError, ObservationHistory
+from pact_policy.core.model_swap import ModelSlots, smoke_test, TransferError
+from pact_policy.core.observation import ObservationBuilder, ObservationError
 from pact_policy.core.supervision import EStopLatch, InputWatchdog, LatencyWindow
-from pact_policy.core.urdf_model import URDFError, URDFModel
-from pact_policy.hot_swap import HotSwapMixin
+from pact_policy.core.urdf_model import URDFError
+from pact_policy.hot_swap import HotSwap
 from pact_policy.model_fetcher import ModelFetcher
 from pact_policy.node_guards import peer_input
-from pact_policy.policy_messages import history_names, seconds_to_duration
+from pact_policy.policy_messages import joint_trajectory, policy_step
 from pact_policy.policy_parameters import declare_policy_parameters
 from pact_policy.process_lifetime import exit_with_parent
+from pact_policy.robot_description import RobotDescription
 import rclpy
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
@@ -52,7 +48,7 @@ from rclpy.qos import (DurabilityPolicy, qos_profile_sensor_data, QoSProfile,
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Bool, Float64MultiArray, String
 import torch
-from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
+from trajectory_msgs.msg import JointTrajectory
 
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
@@ -65,59 +61,48 @@ COMMANDS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
 EPISODE_EVENTS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE,
                             durability=DurabilityPolicy.TRANSIENT_LOCAL)
 MAX_JOINT_NAMES = 1000  # distinct joint names remembered from /joint_states
+STATE_CODES = {State.UNCONFIGURED: PolicyStatus.STATE_UNCONFIGURED,
+               State.INACTIVE: PolicyStatus.STATE_INACTIVE,
+               State.ACTIVE: PolicyStatus.STATE_ACTIVE,
+               State.HOLDING: PolicyStatus.STATE_HOLDING,
+               State.ESTOP: PolicyStatus.STATE_ESTOP}
 
 
-class TickInput(NamedTuple):
-    """What one inference needs: history (O,), measured positions, camera frame if any."""
-
-    observation: np.ndarray
-    measured: list
-    image: np.ndarray = None  # preprocessed (3, S, S) float32
-    image_message: Image = None
-
-
-class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
+class PolicyNode(LifecycleNode):
     """The deployment-side policy runner; see the module docstring."""
 
     def __init__(self):
         super().__init__('policy_node')
-        self.params = declare_policy_parameters(self)
-        self._lock = threading.RLock()
+        p = self.params = declare_policy_parameters(self)
+        self._lock = threading.RLock()  # serialises every scheduler call and the input state
         self.slots = ModelSlots()
-        self.estop = EStopLatch()
-        self.watchdog = InputWatchdog(self._watchdog_timeouts())
+        self.watchdog = InputWatchdog({'joint_states': p.input_timeout_s,
+                                       **camera_timeouts(p.camera_topic, p.camera_timeout_s)})
+        self.scheduler = ChunkScheduler(
+            self.slots, self.watchdog, EStopLatch(),
+            no_limits_reason=f'no robot description on {p.robot_description_topic} yet')
+        self.camera = CameraInput(p.camera_topic, self.watchdog, self._lock, self.get_logger())
+        fetcher = ModelFetcher(self, p.transfer_timeout_s, model_dirs=p.model_dirs)
+        self.hot_swap = HotSwap(self.slots, fetcher, p, self.get_logger(),
+                                swap_if_idle=self._swap_if_idle, smoke_inputs=self._smoke_inputs)
         self.latency = LatencyWindow()
+        self.episodes = EpisodeSteps(p.episode_id)
         self.positions, self.velocities, self.scene_poses = {}, {}, {}
         self.scene_version = 0
-        self.robot = None
-        self.applied_description = None   # URDF text the limits come from
-        self.received_description = None  # latest URDF text received (maybe refused)
-        self.deferred_announcement = None  # announcement received before configure
-        self.last_hold_row = None          # last finite row commanded or held
-        self.limits = None
-        self.builder = None
-        self.history = None
-        self.last_observation = None
-        self.constraint_state = None
-        self.active = False
-        self.state_code = PolicyStatus.STATE_UNCONFIGURED
-        self.state_message = ''
-        self.missed_ticks = 0
-        self.episodes = self._follow_episodes()
+        self.description = RobotDescription(p, self.get_logger())
+        self.builder = self.config = None
+        self.action_names = ()
+        self.tick_timer = self.sample_timer = self._stream_timer = None
         self._jobs = queue.Queue(maxsize=1)
-        self._busy = threading.Event()
-        self._inference_lock = threading.Lock()  # held while a chunk is being produced
-        self._fetch_queue = queue.Queue(maxsize=1)
-        self.fetcher = ModelFetcher(self, self.params.transfer_timeout_s,
-                                    model_dirs=self.params.model_dirs)
         self._create_interfaces()
         self._workers = [threading.Thread(target=self._inference_loop, daemon=True,
                                           name='inference'),
-                         threading.Thread(target=self._swap_loop, daemon=True, name='model_swap')]
+                         threading.Thread(target=self.hot_swap.run, daemon=True,
+                                          name='model_swap')]
         for worker in self._workers:
             worker.start()
         self._autostart_timer = (self.create_timer(0.0, self._autostart_once)
-                                 if self.params.autostart else None)
+                                 if p.autostart else None)
 
     # --- wiring -------------------------------------------------------------------------------
 
@@ -131,11 +116,16 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
         self.create_subscription(Bool, '~/estop', self._on_estop, LATCHED)
         self.create_subscription(Bool, '~/estop', self._on_estop, ANY_PUBLISHER)
         self.create_subscription(ModelAnnouncement, p.model_announcement_topic,
-                                 self._on_announcement, LATCHED)
-        self._create_camera_subscription()
+                                 self.hot_swap.on_announcement, LATCHED)
+        if p.camera_topic:
+            self.create_subscription(Image, p.camera_topic, self.camera.on_image,
+                                     qos_profile_sensor_data)
+        if p.episode_event_topic:
+            self.create_subscription(EpisodeEvent, p.episode_event_topic,
+                                     self._on_episode_event, EPISODE_EVENTS)
         self.create_service(ResetEStop, '~/reset_estop', self._on_reset_estop)
-        self.create_service(RollbackModel, '~/rollback_model', self._on_rollback)
-        self.create_service(ActivateModel, '~/activate_model', self._on_activate_model)
+        self.create_service(RollbackModel, '~/rollback_model', self.hot_swap.on_rollback)
+        self.create_service(ActivateModel, '~/activate_model', self.hot_swap.on_activate_model)
         if p.output_mode == 'trajectory':
             self.command_pub = self.create_publisher(JointTrajectory, p.trajectory_topic,
                                                      COMMANDS)
@@ -145,14 +135,10 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
         self.step_pub = self.create_publisher(PolicyStep, '~/policy_step', COMMANDS)
         self.status_pub = self.create_publisher(PolicyStatus, '~/status', COMMANDS)
         self.create_timer(1.0 / p.status_rate_hz, self._publish_status)
-        self.tick_timer = self.sample_timer = None
-        self.observation_error = 'no observation yet'
-        self._stream_timer = None
-        self._forward_rows = collections.deque()
 
     def _autostart_once(self):
         self.destroy_timer(self._autostart_timer)
-        if self.state_code == PolicyStatus.STATE_UNCONFIGURED:
+        if self.scheduler.status.state == State.UNCONFIGURED:
             self.trigger_configure()
             if self.params.autostart_activate:
                 self.trigger_activate()
@@ -163,8 +149,8 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
         """Load the model and run one warm-up forward pass."""
         try:
             loaded = load_checkpoint(self.params.model_path, device=self.params.device)
-            self.config = loaded.policy.config
-            camera_error = self._configure_camera(self.config)
+            config = loaded.policy.config
+            camera_error = self.camera.configure(config)
             if camera_error:
                 raise ValueError(camera_error)
             smoke_test(loaded.policy, None, self.params.sampler or None,
@@ -174,53 +160,48 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
             return TransitionCallbackReturn.FAILURE
         if not loaded.version:
             loaded.metadata['version'] = 'base'
-        self.action_names = self.config.action_names or list(self.params.joint_names)
-        if len(self.action_names) != self.config.action_dim:
-            self.get_logger().error(f'configure failed: need {self.config.action_dim} action '
-                                    f'joint names, have {self.action_names}')
+        names = config.action_names or list(self.params.joint_names)
+        if len(names) != config.action_dim:
+            self.get_logger().error(f'configure failed: need {config.action_dim} action '
+                                    f'joint names, have {names}')
             return TransitionCallbackReturn.FAILURE
-        self.slots = ModelSlots(loaded)
-        self._apply_received_description()
+        self.config, self.action_names = config, tuple(names)
+        self.slots.reset(loaded)
+        self.hot_swap.configure(config)  # may fetch an announcement kept while unconfigured
+        self.description.apply_received()
         if self.params.output_mode == 'forward' and self._stream_timer is None:
-            self._stream_timer = self.create_timer(self.config.action_dt, self._stream_row)
-        self.history = ObservationHistory(self.config.n_obs_steps)
+            self._stream_timer = self.create_timer(config.action_dt, self._stream_row)
         self._update_limits()
-        self.architecture_id = self.config.architecture_id
-        self._set_state(PolicyStatus.STATE_INACTIVE, '')
+        with self._lock:
+            self._carry_out(self.scheduler.configure(ChunkSpec.from_config(config, names)))
         self.get_logger().info(f'configured with model {loaded.version!r} '
-                               f'({self.architecture_id})')
-        self._requeue_deferred_announcement()
+                               f'({config.architecture_id})')
         return TransitionCallbackReturn.SUCCESS
 
     def on_activate(self, state):
-        """Start the control tick."""
+        """Start the observation samples and the control tick."""
         with self._lock:
-            self.active = True
-            self.history.clear()
-        self.observation_error = 'no observation yet'
+            self._carry_out(self.scheduler.activate())
         self._sample_observation()
         self.sample_timer = self.create_timer(self.config.action_dt, self._sample_observation)
-        period = self.config.n_action_steps * self.config.action_dt
-        self.tick_timer = self.create_timer(period, self._on_tick)
-        self._set_state(PolicyStatus.STATE_ACTIVE, '')
+        self.tick_timer = self.create_timer(self.scheduler.spec.period_s, self._on_tick)
         return super().on_activate(state)
 
     def on_deactivate(self, state):
         """Stop commanding and hold the measured position."""
-        with self._lock:
-            self.active = False
         for timer in (self.tick_timer, self.sample_timer):
             if timer is not None:
                 self.destroy_timer(timer)
         self.tick_timer = self.sample_timer = None
-        self._publish_hold()
-        self._set_state(PolicyStatus.STATE_INACTIVE, 'deactivated: holding')
+        with self._lock:
+            self._carry_out(self.scheduler.deactivate(self.positions))
         return super().on_deactivate(state)
 
     def on_cleanup(self, state):
         """Forget the model."""
-        self.slots = ModelSlots()
-        self._set_state(PolicyStatus.STATE_UNCONFIGURED, '')
+        self.slots.reset()
+        with self._lock:
+            self._carry_out(self.scheduler.cleanup())
         return TransitionCallbackReturn.SUCCESS
 
     # --- inputs ---------------------------------------------------------------------------------
@@ -230,7 +211,7 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
         with self._lock:
             for index, name in enumerate(message.name):
                 if (name not in self.positions and len(self.positions) >= MAX_JOINT_NAMES
-                        and name not in getattr(self, 'action_names', ())):
+                        and name not in self.action_names):
                     continue  # any peer may publish joint states: memory stays bounded
                 if index < len(message.position):
                     self.positions[name] = message.position[index]
@@ -240,57 +221,14 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
 
     @peer_input('robot_description')
     def _on_description(self, message: String):
-        """
-        Use a new URDF, except while ACTIVE: then a changed one is refused until reconfigured.
-
-        Any peer can publish ``/robot_description``; letting a new one widen the limits of a
-        commanding node would let that peer move the arm further. The refused text is kept and
-        applied by the next configure transition (cleanup, configure).
-        """
-        text = message.data
-        self.received_description = text
-        if text == self.applied_description:
-            return
-        if self.active and self.applied_description is not None:
-            self.get_logger().error(
-                'robot description changed while ACTIVE: refused, the command limits stay '
-                'those of the description in use; deactivate, cleanup and configure to '
-                'apply it')
-            return
-        self._apply_description(text)
-
-    def _apply_received_description(self):
-        """Configure: apply the latest description received (also one refused while ACTIVE)."""
-        if self.received_description is not None and (
-                self.received_description != self.applied_description):
-            self._apply_description(self.received_description)
-
-    def _apply_description(self, text: str):
-        try:
-            robot = URDFModel(text)
-        except URDFError as error:
-            self.get_logger().error(f'robot description rejected, keeping the last good one: '
-                                    f'{error}')
-            return
-        with self._lock:
-            self.robot, self.builder, self.applied_description = robot, None, text
-        self._update_limits()
+        """Use a new URDF, except while ACTIVE (see ``robot_description``)."""
+        if self.description.receive(message.data, self.scheduler.active):
+            self._update_limits()
 
     def _update_limits(self):
         """(Re)build the command limits once both the model and the URDF are known."""
         with self._lock:
-            names = getattr(self, 'action_names', None)
-            if self.robot is None or not names:
-                return
-            try:
-                self.limits = SafetyLimits.from_joint_limits(
-                    self.robot.limits_for(names), self.params.limit_margin,
-                    self.params.velocity_scale, self.params.prismatic_limit_margin)
-            except (URDFError, ValueError) as error:
-                self.limits = None
-                self.get_logger().error(f'no command limits, the node will hold: {error}')
-                return
-        self.get_logger().info(f'command limits from the robot description for {names}')
+            self.scheduler.set_limits(self.description.limits_for(self.action_names))
 
     @peer_input('scene')
     def _on_scene(self, message: Scene):
@@ -305,98 +243,66 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
     @peer_input('estop')
     def _on_estop(self, message: Bool):
         """Latch the e-stop on ``true``; subscribed twice (latched and any-QoS), idempotent."""
-        if message.data and self.estop.latched:
-            return
+        estop = self.scheduler.estop
         with self._lock:
-            self.estop.update_input(message.data, 'e-stop topic asserted')
-        if message.data:
-            self._publish_hold()
-            self._set_state(PolicyStatus.STATE_ESTOP, self.estop.reason)
+            was_latched = estop.latched
+            self._carry_out(self.scheduler.estop_input(message.data, self.positions))
+        if estop.latched and not was_latched:
             self.get_logger().error('E-STOP latched: holding until ~/reset_estop')
 
     def _on_reset_estop(self, request, response):
         with self._lock:
-            response.success, response.message = self.estop.reset(request.operator_note)
+            response.success, response.message, decision = self.scheduler.reset_estop(
+                request.operator_note)
+            self._carry_out(decision)
         self.get_logger().warn(f'reset_estop: {response.message}')
-        if response.success:
-            self._set_state(PolicyStatus.STATE_HOLDING if self.active
-                            else PolicyStatus.STATE_INACTIVE, 'e-stop reset')
         return response
 
+    def _on_episode_event(self, event: EpisodeEvent):
+        if event.event == EpisodeEvent.EVENT_START:
+            self.episodes.start(event.episode_id)
+        elif event.event == EpisodeEvent.EVENT_END:
+            self.episodes.end(event.episode_id)
+
     # --- control ------------------------------------------------------------------------------
-
-    def _on_tick(self):
-        """Executor-thread tick: decide hold vs infer; never waits for inference."""
-        with self._lock:
-            if not self.active:
-                return
-            reason = self._hold_reason()
-            observation = None if reason else self._observe()
-            if observation is None and not reason:
-                reason = self.state_message
-        if reason:
-            self._publish_hold()
-            code = (PolicyStatus.STATE_ESTOP if self.estop.latched
-                    else PolicyStatus.STATE_HOLDING)
-            self._set_state(code, reason)
-            return
-        if self._busy.is_set():
-            self.missed_ticks += 1
-            return
-        self._busy.set()
-        self._jobs.put(observation)
-
-    def _hold_reason(self) -> str:
-        if self.estop.latched:
-            return f'e-stop latched: {self.estop.reason}'
-        stale = self.watchdog.describe(time.monotonic())
-        if stale:
-            return f'stale input: {stale}'
-        if self.limits is None:
-            return f'no robot description on {self.params.robot_description_topic} yet'
-        return ''
 
     def _sample_observation(self):
         """Every action_dt: append the current observation to the history (or note why not)."""
         with self._lock:
-            if not self.active:
-                return
-            try:
-                stale = self.watchdog.stale_inputs(time.monotonic())
-                if stale:
-                    raise ObservationError(f'stale input: {", ".join(stale)}')
-                if self.builder is None:
-                    self.builder = ObservationBuilder(self.config.observation_names or [],
-                                                      self.robot, self.params.tool_frame)
-                vector = self.builder.build(self.positions, self.velocities, self.scene_poses)
-                if vector.shape[0] != self.config.obs_dim:
-                    raise ObservationError(f'observation has {vector.shape[0]} entries, model '
-                                           f'expects {self.config.obs_dim} (set '
-                                           'observation_names)')
-                self._sample_image()
-            except (ObservationError, URDFError) as error:
-                self.observation_error = f'observation unavailable: {error}'
-                self.history.clear()  # never mix entries from before a gap into the history
-                return
-            self.observation_error = ''
-            self.history.push(vector)
+            self.scheduler.sample(time.monotonic(), self._read_observation, self.camera.sample)
 
-    def _observe(self):
-        """Return the ``TickInput`` of this tick, or None with state_message set."""
-        if self.observation_error or not self.history.frames:
-            self.state_message = self.observation_error or 'no observation yet'
-            return None
+    def _read_observation(self):
+        """Return the observation vector of the current inputs (caller holds the lock)."""
         try:
-            measured = [self.positions[name] for name in self.action_names]
-        except KeyError as error:
-            self.state_message = f'joint {error} missing from the joint states'
-            return None
-        self.last_observation = self.history.flat()
-        if self.image_preprocessor is None:
-            return TickInput(self.last_observation, measured)
-        self.last_image = self.current_image
-        return TickInput(self.last_observation, measured, self.current_image,
-                         self.current_image_message)
+            robot = self.description.robot
+            if self.builder is None or self.builder.robot is not robot:
+                self.builder = ObservationBuilder(self.config.observation_names or [], robot,
+                                                  self.params.tool_frame)
+            return self.builder.build(self.positions, self.velocities, self.scene_poses)
+        except URDFError as error:
+            raise ObservationError(str(error)) from error
+
+    def _on_tick(self):
+        """Executor-thread tick: hold, skip or start a job; never waits for inference."""
+        with self._lock:
+            self._carry_out(self.scheduler.tick(time.monotonic(), self.positions))
+
+    def _stream_row(self):
+        """Forward mode: publish the next row of the last command (one per action_dt)."""
+        with self._lock:
+            row = self.scheduler.next_row()
+            if row is not None:
+                self.command_pub.publish(Float64MultiArray(data=list(row)))
+
+    def _swap_if_idle(self):
+        with self._lock:
+            self._carry_out(self.scheduler.swap_if_idle())
+
+    def _smoke_inputs(self) -> tuple:
+        """Return the (observation, image) of the last tick, for smoke tests of new models."""
+        with self._lock:
+            frame = self.scheduler.last_extras
+            return self.scheduler.last_observation, None if frame is None else frame.image
 
     def stop_workers(self, timeout_s: float = 2.0) -> None:
         """
@@ -406,155 +312,88 @@ class PolicyNode(HotSwapMixin, CameraInputMixin, LifecycleNode):
         ("terminate called without an active exception"); a fetch that waits for a trainer
         that is gone is not waited for longer than ``timeout_s``.
         """
-        for jobs in (self._jobs, self._fetch_queue):
-            try:
-                jobs.get_nowait()  # make room: at most one item is queued
-            except queue.Empty:
-                pass
-            jobs.put(None)
+        try:
+            self._jobs.get_nowait()  # make room: at most one job is queued
+        except queue.Empty:
+            pass
+        self._jobs.put(None)
+        self.hot_swap.stop()
         deadline = time.monotonic() + timeout_s
         for worker in self._workers:
             worker.join(max(0.0, deadline - time.monotonic()))
 
     def _inference_loop(self):
-        while True:
-            tick = self._jobs.get()
-            if tick is None:  # stop_workers
-                return
+        """Worker thread: sample each job's chunk and hand it back to the scheduler."""
+        while (job := self._jobs.get()) is not None:  # None: stop_workers
             try:
-                with self._inference_lock:
-                    self._infer_and_publish(tick)
-                    # the chunk is out, a boundary: a staged model waits at most for the
-                    # chunk that was being computed when it arrived
-                    self._swap_now()
+                chunk, latency = self._sample_chunk(job)
+                with self._lock:
+                    decision = self.scheduler.finish_job(job, chunk, self.positions)
+                    self._carry_out(decision)
+                if decision.command is not None:
+                    self._publish_step(job, chunk, decision.command, latency)
             except Exception as error:  # noqa: B902 — the worker must survive anything
                 self.get_logger().error(f'inference failed: {error}')
-                self._publish_hold()
-            finally:
-                self._busy.clear()
+                with self._lock:
+                    self._carry_out(self.scheduler.fail_job(job, self.positions))
 
-    def _infer_and_publish(self, tick: TickInput):
-        self._swap_now()  # a chunk boundary: the previous chunk is out, the next not started
-        loaded = self.slots.active
-        image = None if tick.image is None else torch.as_tensor(tick.image)[None]
+    def _sample_chunk(self, job: Job) -> tuple:
+        """Return the (horizon, D) chunk of ``job``'s model and the inference latency (s)."""
+        image = None if job.extras is None else torch.as_tensor(job.extras.image)[None]
         start = time.perf_counter()
-        chunk = loaded.policy.sample(
-            torch.as_tensor(tick.observation).reshape(1, -1), self.params.sampler or None,
+        chunk = job.model.policy.sample(
+            torch.as_tensor(job.observation).reshape(1, -1), self.params.sampler or None,
             self.params.num_inference_steps or None, image=image)[0].cpu().numpy()
         latency = time.perf_counter() - start
         self.latency.add(latency)
-        try:
-            command = make_safe_command(chunk, tick.measured, self.limits, self.config.action_dt,
-                                        self.config.horizon, self.config.n_action_steps)
-        except ChunkRejected as error:
-            self._publish_hold()
-            self._set_state(PolicyStatus.STATE_HOLDING, f'chunk rejected: {error}')
-            return
-        with self._lock:
-            if not self.active or self.estop.latched:
-                return  # the world changed while we were thinking: never send stale intent
-            self._publish_rows(command.rows)
-            self.last_hold_row = [float(v) for v in command.rows[-1]]
-            self._set_state(PolicyStatus.STATE_ACTIVE, '')
-        self._publish_step(loaded.version, tick, chunk, command.rows, latency)
+        return chunk, latency
 
     # --- outputs ------------------------------------------------------------------------------
 
-    def _publish_rows(self, rows, hold: bool = False):
-        """Send rows: one JointTrajectory, or forward commands streamed one row per dt."""
-        dt = self.config.action_dt
-        if self.params.output_mode == 'trajectory':
-            trajectory = JointTrajectory(joint_names=list(self.action_names))
-            trajectory.header.stamp = self.get_clock().now().to_msg()
-            for index, row in enumerate(rows):
-                trajectory.points.append(JointTrajectoryPoint(
-                    positions=[float(v) for v in row],
-                    time_from_start=seconds_to_duration((index + 1) * dt)))
-            self.command_pub.publish(trajectory)
-        else:
-            with self._lock:
-                self._forward_rows.clear()
-                if hold:
-                    self.command_pub.publish(Float64MultiArray(data=[float(v) for v in rows[0]]))
-                else:
-                    self._forward_rows.extend([float(v) for v in row] for row in rows)
-
-    def _stream_row(self):
-        """Forward mode: publish the next queued row (one per action_dt)."""
-        with self._lock:
-            if self._forward_rows and self.active and not self.estop.latched:
-                self.command_pub.publish(Float64MultiArray(data=self._forward_rows.popleft()))
-
-    def _publish_hold(self):
-        """
-        Hold the measured position, or the last finite row when a measurement is not finite.
-
-        A hold never carries NaN or inf: with a non-finite (or missing) joint position the node
-        repeats the last finite command or hold it sent, and sends nothing when it has none.
-        """
-        with self._lock:
-            names = getattr(self, 'action_names', [])
-            if not names:
-                return
-            measured = [self.positions.get(name, math.nan) for name in names]
-            if all(math.isfinite(value) for value in measured):
-                self.last_hold_row = [float(value) for value in measured]
-            if self.last_hold_row is None:
-                return
-            self._publish_rows([self.last_hold_row], hold=True)
-
-    def _follow_episodes(self) -> EpisodeSteps:
-        """Return the PolicyStep episode bookkeeping, fed by the episode events (if any)."""
-        episodes = EpisodeSteps(self.params.episode_id)
-        if self.params.episode_event_topic:
-            self.create_subscription(EpisodeEvent, self.params.episode_event_topic,
-                                     lambda event: self._on_episode_event(episodes, event),
-                                     EPISODE_EVENTS)
-        return episodes
-
-    @staticmethod
-    def _on_episode_event(episodes: EpisodeSteps, event: EpisodeEvent):
-        if event.event == EpisodeEvent.EVENT_START:
-            episodes.start(event.episode_id)
-        elif event.event == EpisodeEvent.EVENT_END:
-            episodes.end(event.episode_id)
-
-    def _publish_step(self, version, tick: TickInput, chunk, rows, latency):
-        episode_id, step_index = self.episodes.next_step()
-        step = PolicyStep(episode_id=episode_id, step_index=step_index,
-                          model_version=version, action_horizon=chunk.shape[0],
-                          action_dim=chunk.shape[1], action_names=list(self.action_names),
-                          action_dt=self.config.action_dt, command_horizon=len(rows),
-                          inference_latency=latency, scene_version=self.scene_version)
-        step.header.stamp = self.get_clock().now().to_msg()
-        step.header.frame_id = self.params.frame_id
-        step.observation_names = history_names(self.config.observation_names,
-                                               self.config.n_obs_steps, self.config.obs_dim)
-        step.observation = [float(v) for v in tick.observation]
-        if tick.image_message is not None:
-            step.has_image, step.image = True, tick.image_message
-        step.action_chunk = [float(v) for v in chunk.reshape(-1)]
-        step.command = [float(v) for v in rows.reshape(-1)]
-        if self.constraint_state is not None:
-            step.constraint_state = self.constraint_state
-        self.step_pub.publish(step)
-
-    def _set_state(self, code: int, message: str):
-        changed = (code, message) != (self.state_code, self.state_message)
-        self.state_code, self.state_message = code, message
-        if changed:
+    def _carry_out(self, decision: Decision):
+        """Do what the scheduler decided (the caller holds the lock)."""
+        if decision.hold is not None:
+            self._publish_rows([decision.hold], hold=True)
+        if decision.command is not None:
+            self._publish_rows(decision.command)
+        if decision.job is not None:
+            self._jobs.put(decision.job)
+        if decision.swapped:
+            self.get_logger().info(decision.swapped)
+        if decision.status is not None or decision.swapped:
             self._publish_status()
 
+    def _publish_rows(self, rows, hold: bool = False):
+        """Send one JointTrajectory; forward mode sends a hold now and streams commands."""
+        if self.params.output_mode == 'trajectory':
+            self.command_pub.publish(joint_trajectory(self.action_names, rows,
+                                                      self.config.action_dt,
+                                                      self.get_clock().now().to_msg()))
+        elif hold:
+            self.command_pub.publish(Float64MultiArray(data=list(rows[0])))
+
+    def _publish_step(self, job: Job, chunk, rows, latency: float):
+        image = None if job.extras is None else job.extras.message
+        step = policy_step(self.config, self.action_names, job.model.version, job.observation,
+                           chunk, rows, latency, image)
+        step.episode_id, step.step_index = self.episodes.next_step()
+        step.scene_version = self.scene_version
+        step.header.stamp = self.get_clock().now().to_msg()
+        step.header.frame_id = self.params.frame_id
+        self.step_pub.publish(step)
+
     def _publish_status(self):
+        status = self.scheduler.status
         active, previous, pending = self.slots.versions()
-        status = PolicyStatus(state=self.state_code, message=self.state_message,
-                              active_model_version=active, previous_model_version=previous,
-                              pending_model_version=pending, estop_latched=self.estop.latched,
-                              inference_latency=self.latency.last,
-                              inference_latency_p99=self.latency.percentile(99),
-                              missed_ticks=self.missed_ticks)
-        status.header.stamp = self.get_clock().now().to_msg()
-        self.status_pub.publish(status)
+        message = PolicyStatus(state=STATE_CODES[status.state], message=status.message,
+                               active_model_version=active, previous_model_version=previous,
+                               pending_model_version=pending,
+                               estop_latched=self.scheduler.estop.latched,
+                               inference_latency=self.latency.last,
+                               inference_latency_p99=self.latency.percentile(99),
+                               missed_ticks=self.scheduler.missed_ticks)
+        message.header.stamp = self.get_clock().now().to_msg()
+        self.status_pub.publish(message)
 
 
 def main(args=None, executor_factory=SingleThreadedExecutor):

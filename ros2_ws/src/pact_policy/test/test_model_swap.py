@@ -3,6 +3,7 @@
 """Announcement checks, chunk assembly, candidate loading/smoke test and swap bookkeeping."""
 
 import hashlib
+import types
 
 from pact_policy.core.checkpoint import checkpoint_bytes, load_checkpoint
 from pact_policy.core.model_swap import (
@@ -155,3 +156,16 @@ def test_repeated_rollbacks_toggle_between_the_last_two_models(archive):
         slots.swap_if_requested()
         seen.append(slots.versions()[:2])
     assert seen == [('v1', 'v2'), ('v2', 'v1'), ('v1', 'v2')]  # documented: no deeper stack
+
+
+def test_reset_starts_over_with_one_model_and_nothing_staged_or_requested():
+    base, v1 = types.SimpleNamespace(version='base'), types.SimpleNamespace(version='v1')
+    slots = ModelSlots(base)
+    slots.stage(v1)
+    slots.request_activation('v1')
+    slots.set_pending('v2')
+    slots.reset(v1)
+    assert slots.versions() == ('v1', '', '') and slots.candidates == {}
+    assert slots.swap_if_requested() == ''  # the request before the reset is gone
+    slots.reset()
+    assert slots.active is None and slots.versions() == ('', '', '')

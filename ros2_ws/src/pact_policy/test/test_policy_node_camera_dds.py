@@ -8,11 +8,9 @@ frames (sensor QoS). Images in → JointTrajectory out; no (or unusable) images 
 model without ``camera_topic`` fails configure with a message saying what to set.
 """
 
-import types
-
 import numpy as np
 from pact_msgs.msg import PolicyStatus
-from pact_policy.camera_input import CameraInputMixin
+from pact_policy.camera_input import CameraInput
 from pact_policy.core.checkpoint import save_checkpoint
 from pact_testing.processes import NodeProcess, wait_until
 from policy_fixtures import LATCHED, PANDA_ACTION_NAMES, PANDA_HOME, panda_urdf
@@ -135,12 +133,12 @@ def test_camera_configuration_must_match_the_model():
     blind, seeing = tiny_panda_policy().config, camera_policy().config
 
     def check(topic, config):
-        node = types.SimpleNamespace(params=types.SimpleNamespace(camera_topic=topic))
-        return CameraInputMixin._configure_camera(node, config), node
+        camera = CameraInput(topic, watchdog=None, lock=None, logger=None)
+        return camera.configure(config), camera
 
     assert 'no image encoder' in check(CAMERA_TOPIC, blind)[0]
     assert 'camera_topic is empty' in check('', seeing)[0]
-    message, node = check(CAMERA_TOPIC, seeing)
-    assert message == '' and node.image_preprocessor.size == 16
-    message, node = check('', blind)
-    assert message == '' and node.image_preprocessor is None
+    message, camera = check(CAMERA_TOPIC, seeing)
+    assert message == '' and camera.image_preprocessor.size == 16
+    message, camera = check('', blind)
+    assert message == '' and camera.image_preprocessor is None

@@ -256,6 +256,12 @@ class ModelSlots:
         self.pending = ''
         self._requested = None
 
+    def reset(self, active: LoadedCheckpoint = None):
+        """Start over with ``active`` (None: no model): previous, staged and requests dropped."""
+        with self._lock:
+            self.active, self.previous, self.candidates = active, None, {}
+            self.pending, self._requested = '', None
+
     def stage(self, candidate: LoadedCheckpoint):
         """Keep a verified candidate (replacing one of the same version)."""
         with self._lock:
