@@ -119,13 +119,13 @@ def run_sim_seed(seed: int, task: str, base_path: Path, budget: dict, episodes: 
     """Align ``base_path`` on ``task``; evaluate every method in the simulator's judge."""
     from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
     from pact_sim.core.vector_env import VectorEnv
-    from pact_trainer.align_cli import build_robot_costs
+    from pact_eval.core.sim_training import robot_costs_for_env
     from pact_eval.core.sim_source import VectorEnvSource, world_context
     base = load_checkpoint(base_path).policy.float().to(device)
     env = VectorEnv(task, 8)
     env.reset(list(range(env.num_envs)))
     # Panda URDF/SRDF + config/constraints/sim_tasks.yaml; each sample keeps its world's layout.
-    robot = build_robot_costs(base, env, constraints=str(SIM_CONSTRAINTS), device=device)
+    robot = robot_costs_for_env(base, env, constraints=str(SIM_CONSTRAINTS), device=device)
     costs = robot.cost_set()
     results = {}
 
@@ -173,13 +173,13 @@ def side_by_side_latency(task: str, base_path: Path, aligned_path: Path,
     """
     from pact_policy.core.checkpoint import load_checkpoint
     from pact_sim.core.vector_env import VectorEnv
-    from pact_trainer.align_cli import build_robot_costs
+    from pact_eval.core.sim_training import robot_costs_for_env
     from pact_eval.core.sim_source import world_context
     base = load_checkpoint(base_path).policy.float().eval()
     aligned = load_checkpoint(aligned_path).policy.float().eval()
     env = VectorEnv(task, 1)
     env.reset([0])
-    robot = build_robot_costs(base, env, constraints=str(SIM_CONSTRAINTS))
+    robot = robot_costs_for_env(base, env, constraints=str(SIM_CONSTRAINTS))
     guard = GuardrailPolicy(base, SafeTeacher(base, robot.cost_set(), SIM_GUIDANCE))
     context = world_context(env, robot.scene_context)
     observation = torch.zeros(1, base.config.condition_dim)

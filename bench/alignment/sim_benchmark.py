@@ -83,20 +83,17 @@ def train(task: str, method: str, seed: int, folder: Path, budget: dict) -> Path
     """Train (or resume) ``method`` on ``task`` with ``seed``; return the final checkpoint."""
     if method == 'dppo':
         return train_dppo(task, seed, folder, budget)
-    from pact_policy.core.checkpoint import save_checkpoint
-    from pact_trainer.align_cli import build_aligner, parse_arguments
+    from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
+    from pact_eval.core.sim_training import guidance_config, sim_aligner
     scale = GUIDANCE_SCALE[task] if method == 'pact' else 0.0
-    arguments = parse_arguments([
-        'sim', '--task', task, '--base', str(base_checkpoint(task)),
-        '--out', str(folder), '--iterations', str(budget['iterations']),
-        '--chunks-per-iteration', str(budget['chunks_per_iteration']),
-        '--max-inner-epochs', str(budget['max_inner_epochs']),
-        '--absorb-target', str(budget['absorb_target']),
-        '--learning-rate', str(budget['learning_rate']),
-        '--guided-timestep-share', str(budget['guided_timestep_share']),
-        '--guidance-preset', GUIDANCE_PRESET, '--guidance-scale', str(scale),
-        '--constraints', str(SIM_CONSTRAINTS), '--device', 'cpu', '--seed', str(seed)])
-    aligner, _ = build_aligner(arguments)
+    config = guidance_config(
+        GUIDANCE_PRESET, scale, iterations=budget['iterations'],
+        chunks_per_iteration=budget['chunks_per_iteration'],
+        max_inner_epochs=budget['max_inner_epochs'], absorb_target=budget['absorb_target'],
+        learning_rate=budget['learning_rate'],
+        guided_timestep_share=budget['guided_timestep_share'], seed=seed)
+    policy = load_checkpoint(base_checkpoint(task)).policy.float().train()
+    aligner = sim_aligner(policy, task, config, str(SIM_CONSTRAINTS), folder / 'state')
     aligner.try_resume()
 
     def deployed():

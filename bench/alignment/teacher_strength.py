@@ -40,7 +40,7 @@ def evaluate_scale(task: str, base_path: Path, scale: float, preset_name: str, s
     """Return the judge's EvaluationResult of the teacher at guidance scale ``scale``."""
     from pact_policy.core.checkpoint import load_checkpoint
     from pact_sim.core.vector_env import VectorEnv
-    from pact_trainer.align_cli import build_robot_costs
+    from pact_eval.core.sim_training import robot_costs_for_env
     from pact_trainer.core.baselines.guardrail import GuardrailPolicy
     from pact_trainer.core.guidance import preset
     from pact_trainer.core.safe_teacher import SafeTeacher
@@ -51,7 +51,7 @@ def evaluate_scale(task: str, base_path: Path, scale: float, preset_name: str, s
         return evaluate_in_sim(base, task, seeds)
     template = VectorEnv(task, 1)
     template.reset([seeds[0]])
-    robot = build_robot_costs(base, template, constraints=str(SIM_CONSTRAINTS), device=device)
+    robot = robot_costs_for_env(base, template, constraints=str(SIM_CONSTRAINTS), device=device)
     schedule = dataclasses.replace(preset(preset_name), scale=scale)
     guard = GuardrailPolicy(base, SafeTeacher(base, robot.cost_set(), schedule))
     return evaluate_in_sim(guard, task, seeds,

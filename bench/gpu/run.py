@@ -65,7 +65,7 @@ class Workload:
     def __init__(self, task: str, rows: int = 64):
         from pact_policy.core.checkpoint import load_checkpoint
         from pact_sim.core.vector_env import VectorEnv
-        from pact_trainer.align_cli import build_robot_costs
+        from pact_eval.core.sim_training import robot_costs_for_env
         from pact_eval.core.sim_source import VectorEnvSource
         import torch
         self.task = task
@@ -74,7 +74,7 @@ class Workload:
         self.env = VectorEnv(task, 4)
         self.env.reset(list(range(self.env.num_envs)))
         self.constraints = str(ROOT / 'config' / 'constraints' / 'sim_tasks.yaml')
-        robot = build_robot_costs(self.base, self.env, constraints=self.constraints)
+        robot = robot_costs_for_env(self.base, self.env, constraints=self.constraints)
         source = VectorEnvSource(self.env, seed=0, scene_context=robot.scene_context)
         self.pool = source.collect(self.base, rows, torch.Generator().manual_seed(0))
         self.parameters = sum(p.numel() for p in self.base.parameters())
@@ -82,7 +82,7 @@ class Workload:
     def step_function(self, device: str, batch: int, precision: str = 'fp32'):
         """Return ``step()`` running one distillation step of ``batch`` rows on ``device``."""
         import copy
-        from pact_trainer.align_cli import build_robot_costs
+        from pact_eval.core.sim_training import robot_costs_for_env
         from pact_trainer.core.distillation import distillation_loss, DistillationBatch
         from pact_trainer.core.guidance import preset
         from pact_trainer.core.safe_teacher import SafeTeacher
@@ -91,8 +91,8 @@ class Workload:
         for parameter in student.parameters():
             parameter.requires_grad_(True)
         teacher_policy = copy.deepcopy(self.base).to(device).eval()
-        costs = build_robot_costs(self.base, self.env, constraints=self.constraints,
-                                  device=device).cost_set()
+        costs = robot_costs_for_env(self.base, self.env, constraints=self.constraints,
+                                    device=device).cost_set()
         teacher = SafeTeacher(teacher_policy, costs, preset('low_noise_w3'))
         index = torch.arange(batch) % len(self.pool)
         rows = self.pool.select(index)
@@ -158,11 +158,11 @@ def profile_step(step, device: str) -> dict:
 
 def constraint_costs_rate(workload: Workload, device: str, batch: int, seconds: float) -> float:
     """Return chunks/s of TorchConstraintCosts forward + backward on (batch, 16, 8)."""
-    from pact_trainer.align_cli import build_robot_costs
+    from pact_eval.core.sim_training import robot_costs_for_env
     from pact_trainer.core.cost_context import JOINT_POSITION
     import torch
-    robot = build_robot_costs(workload.base, workload.env, constraints=workload.constraints,
-                              device=device)
+    robot = robot_costs_for_env(workload.base, workload.env, constraints=workload.constraints,
+                                device=device)
     rows = workload.pool.select(torch.arange(batch) % len(workload.pool))
     chunks, start = rows.action.to(device), rows.context[JOINT_POSITION].to(device)
 

@@ -10,11 +10,15 @@ The simulator as a training rollout source: worlds, robot costs and the source, 
 world's scene as template, and every collected step carrying its own world's scene context.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Optional
 
 from pact_eval.core.sim_source import VectorEnvSource
 from pact_sim.core.seed_ranges import training_layout_seed
 from pact_sim.core.vector_env import VectorEnv
+from pact_trainer.core.alignment_loop import PactAligner, PactConfig
+from pact_trainer.core.guidance import preset, resolve_jacobian
 from pact_trainer.core.robot_costs import robot_costs_for_policy, RobotCosts
 from pact_world.core.robot_assets import PANDA_SRDF, PANDA_URDF
 
@@ -38,3 +42,32 @@ def sim_training_setup(policy, task: str, seed: int, constraints: str = '',
                                    env.action_names)
     source.scene_context = robot.scene_context
     return SimTraining(env, robot, source)
+
+
+def robot_costs_for_env(policy, env: VectorEnv, constraints: str = '', device='cpu',
+                        urdf: str = PANDA_URDF, srdf: str = PANDA_SRDF) -> RobotCosts:
+    """Return the robot costs for ``policy`` with the env's first (reset) world as template."""
+    return robot_costs_for_policy(policy, env.scenes()[0], urdf, srdf, constraints, device,
+                                  env.action_names)
+
+
+def guidance_config(preset_name: str, scale: Optional[float] = None, **budget) -> PactConfig:
+    """
+    Return a ``PactConfig`` with the named guidance preset (scale ``w`` replaced when given).
+
+    ``budget``: any other ``PactConfig`` fields (iterations, chunks_per_iteration, ...); the
+    Jacobian is the one the preset needs (``resolve_jacobian``), as ``pact_align`` picks it.
+    """
+    schedule = preset(preset_name)
+    if scale is not None:
+        schedule = replace(schedule, scale=scale)
+    return PactConfig(guidance=schedule, jacobian=resolve_jacobian(schedule, 'auto'), **budget)
+
+
+def sim_aligner(policy, task: str, config: PactConfig, constraints: str = '',
+                state_dir: Optional[Path] = None, num_envs: int = 8,
+                device='cpu') -> PactAligner:
+    """Return a PACT aligner of ``policy`` on ``task``'s worlds (training layouts of the seed)."""
+    setup = sim_training_setup(policy, task, config.seed, constraints, num_envs, device)
+    return PactAligner(policy, setup.robot_costs.cost_set(), setup.source, config,
+                       state_dir=state_dir, device=device)
