@@ -144,6 +144,7 @@ def dense_segment_minimum(a, b, signed, samples=200_001):
     return float(signed(a + t * (b - a)).min())
 
 
+@pytest.mark.slow
 def test_closed_form_box_distance_matches_coal_and_a_dense_search():
     """Separated: coal to 1e-8 m; penetrating: a 2e5-point scan, which can only be larger."""
     rng = np.random.default_rng(11)
@@ -232,6 +233,7 @@ def test_penetration_depth_gradients_match_finite_differences():
             np.testing.assert_allclose(gradient.numpy(), numeric, atol=tolerance)
 
 
+@pytest.mark.slow
 def test_fixed_iteration_searches_match_a_dense_search_for_cylinders():
     """Both batched bracket searches land within their 3.1e-7 bracket of the scanned minimum."""
     rng = np.random.default_rng(13)

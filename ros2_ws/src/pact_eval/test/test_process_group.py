@@ -51,6 +51,7 @@ def supervisor(tmp_path):
     process.wait()
 
 
+@pytest.mark.slow
 def test_sigint_to_the_supervisor_stops_every_child(supervisor):
     process, children = supervisor
     assert len(children) == 2 and all(running(pid) for pid in children)

@@ -59,6 +59,7 @@ def random_image_policy(seed: int = 0, **overrides) -> DiffusionPolicy:
                            Normalizer.fit(rng.normal(size=(30, config.obs_dim)), 'gaussian'))
 
 
+@pytest.mark.slow
 def test_policy_learns_to_depend_on_the_image():
     """Action mean +1 with a red frame, -1 with a blue one; the observation carries nothing."""
     config = image_config()

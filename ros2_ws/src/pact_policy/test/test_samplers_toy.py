@@ -143,18 +143,22 @@ def check_mixture_moments(policy, sampler: str, num_steps: int):
         assert relative < COVARIANCE_RELATIVE_TOLERANCE, (sampler, observation, relative)
 
 
+@pytest.mark.slow
 def test_trained_ddpm_matches_mixture_moments(epsilon_policy):
     check_mixture_moments(epsilon_policy, 'ddpm', 100)
 
 
+@pytest.mark.slow
 def test_trained_ddim_matches_mixture_moments(epsilon_policy):
     check_mixture_moments(epsilon_policy, 'ddim', 50)
 
 
+@pytest.mark.slow
 def test_trained_flow_euler_matches_mixture_moments(velocity_policy):
     check_mixture_moments(velocity_policy, 'euler', 50)
 
 
+@pytest.mark.slow
 def test_trained_flow_midpoint_matches_mixture_moments(velocity_policy):
     check_mixture_moments(velocity_policy, 'midpoint', 20)
 

@@ -56,6 +56,7 @@ def test_bad_demo_files_are_named(tmp_path):
         load_demonstrations(write_demos(tmp_path, version=7))
 
 
+@pytest.mark.slow
 def test_cli_is_reproducible_and_writes_all_outputs(tmp_path):
     demos = write_demos(tmp_path)
     arguments = ['--demos', str(demos), '--model', 'mlp', '--mlp-hidden', '32',

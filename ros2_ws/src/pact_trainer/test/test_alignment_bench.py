@@ -6,6 +6,7 @@ import importlib.util
 import json
 
 from pact_testing.repository import repository_path
+import pytest
 import torch
 
 BENCH = repository_path('bench', 'alignment', 'run.py')
@@ -19,6 +20,7 @@ def load_bench():
     return bench
 
 
+@pytest.mark.slow
 def test_toy_benchmark_writes_report_plot_and_results(tmp_path):
     torch.set_num_threads(1)
     bench = load_bench()

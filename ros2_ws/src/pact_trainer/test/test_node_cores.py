@@ -128,6 +128,7 @@ for index in range(1000):
 """
 
 
+@pytest.mark.slow
 def test_a_kill_9_during_an_archive_write_never_leaves_a_truncated_file(tmp_path):
     target = tmp_path / 'v1.pact'
     for delay in (0.3, 0.45, 0.6):
