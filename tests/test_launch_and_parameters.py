@@ -28,7 +28,11 @@ PARAMETER_FILES = {
     'config/constraints/constraint_node.yaml': ['pact_constraints/pact_constraints/'
                                                 'constraint_node.py'],
     'config/policy/policy_node.yaml': ['pact_policy/pact_policy/policy_parameters.py'],
-    'config/trainer/trainer_node.yaml': ['pact_trainer/pact_trainer/trainer_node.py'],
+}
+# Node parameter YAMLs and the schema (pact_parameters) of the node's parameters.
+PARAMETER_SCHEMAS = {
+    'config/trainer/trainer_node.yaml': ('pact_trainer.core.trainer_parameters',
+                                         'TrainerNodeParameters'),
 }
 COMMON_PARAMETERS = {'use_sim_time'}
 
@@ -124,6 +128,19 @@ def test_the_policy_package_installs_every_launch_file(repo_root):
     for launch_file in launch_files(repo_root):
         assert f'launch/{launch_file.name}' in installed
     assert 'rviz/pact.rviz' in installed
+
+
+@pytest.mark.parametrize('yaml_file', sorted(PARAMETER_SCHEMAS))
+def test_parameter_yaml_values_are_valid_parameters_of_the_node(repo_root, yaml_file):
+    from pact_parameters.core.schema import from_dict
+    document = yaml.safe_load((repo_root / yaml_file).read_text())
+    (node_name, body), = document.items()
+    assert node_name == pathlib.Path(yaml_file).stem
+    module, name = PARAMETER_SCHEMAS[yaml_file]
+    schema = getattr(importlib.import_module(module), name)
+    values = {key: value for key, value in body['ros__parameters'].items()
+              if key not in COMMON_PARAMETERS}
+    from_dict(schema, values, yaml_file)   # unknown names and refused values raise
 
 
 @pytest.mark.parametrize('yaml_file', sorted(PARAMETER_FILES))
