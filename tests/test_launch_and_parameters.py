@@ -24,12 +24,12 @@ ROS_TOOLS = {('rviz2', 'rviz2'), ('robot_state_publisher', 'robot_state_publishe
              ('controller_manager', 'spawner')}
 # Node parameter YAMLs and the module(s) that declare their parameters.
 PARAMETER_FILES = {
-    'config/constraints/constraint_node.yaml': ['pact_constraints/pact_constraints/'
-                                                'constraint_node.py'],
     'config/policy/policy_node.yaml': ['pact_policy/pact_policy/policy_parameters.py'],
 }
 # Node parameter YAMLs and the schema (pact_parameters) of the node's parameters.
 PARAMETER_SCHEMAS = {
+    'config/constraints/constraint_node.yaml': ('pact_constraints.core.constraint_node_parameters',
+                                                'ConstraintNodeParameters'),
     'config/sim/sim_node.yaml': ('pact_sim.core.sim_node_parameters', 'SimNodeParameters'),
     'config/trainer/trainer_node.yaml': ('pact_trainer.core.trainer_parameters',
                                          'TrainerNodeParameters'),
