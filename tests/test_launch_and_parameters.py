@@ -24,10 +24,11 @@ ROS_TOOLS = {('rviz2', 'rviz2'), ('robot_state_publisher', 'robot_state_publishe
              ('controller_manager', 'spawner')}
 # Node parameter YAMLs and the module(s) that declare their parameters.
 PARAMETER_FILES = {
-    'config/policy/policy_node.yaml': ['pact_policy/pact_policy/policy_parameters.py'],
 }
 # Node parameter YAMLs and the schema (pact_parameters) of the node's parameters.
 PARAMETER_SCHEMAS = {
+    'config/policy/policy_node.yaml': ('pact_policy.core.policy_node_parameters',
+                                       'PolicyNodeParameters'),
     'config/constraints/constraint_node.yaml': ('pact_constraints.core.constraint_node_parameters',
                                                 'ConstraintNodeParameters'),
     'config/sim/sim_node.yaml': ('pact_sim.core.sim_node_parameters', 'SimNodeParameters'),
