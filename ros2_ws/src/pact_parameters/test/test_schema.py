@@ -168,3 +168,10 @@ def test_grouped_parameters_have_no_flags():
     parser = argparse.ArgumentParser()
     add_arguments(parser, Example, names={'rate', 'mode'})
     assert vars(parser.parse_args([])) == {'rate': 100.0, 'mode': 'auto'}
+
+
+def test_markdown_table_of_some_flags():
+    table = markdown_table(Flags, names={'learning_rate', 'scale'}, as_flags=True)
+    assert table.splitlines()[0].startswith('| flag | type |')
+    assert '| `--learning-rate` | float | `0.0001` |  | > 0 | learning rate |' in table
+    assert '`--scale`' in table and '--method' not in table

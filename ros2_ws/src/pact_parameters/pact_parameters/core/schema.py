@@ -324,12 +324,19 @@ def _explain(item: ParameterSpec) -> str:
     return f'{item.description} ({notes})' if notes else item.description
 
 
-def markdown_table(schema, overrides: Mapping = None) -> str:
-    """Return the README table of ``schema`` (``overrides``: shipped YAML values, shown too)."""
+def markdown_table(schema, overrides: Mapping = None, names=None, as_flags: bool = False) -> str:
+    """
+    Return the README table of ``schema``.
+
+    ``overrides``: {name: (value, reason)} values a shipped YAML sets instead (shown beside the
+    default); ``names``: only these parameters; ``as_flags``: name the ``--command-line-flags``.
+    """
     overrides = overrides or {}
-    rows = ['| parameter | type | default | unit | allowed | description |',
-            '|---|---|---|---|---|---|']
+    rows = [f'| {"flag" if as_flags else "parameter"} | type | default | unit | allowed | '
+            'description |', '|---|---|---|---|---|---|']
     for item in specs(schema):
+        if names is not None and item.name not in names:
+            continue
         if item.default_from:
             default = f'`{item.default_from}`'
         elif item.optional and item.default is None:
@@ -338,8 +345,9 @@ def markdown_table(schema, overrides: Mapping = None) -> str:
             default = f'`{format_value(item.default)}`'
         if item.name in overrides:
             default += f' (shipped YAML: `{format_value(overrides[item.name][0])}`)'
-        cells = [f'`{item.name}`', item.type_name, default, item.unit,
-                 item.allowed().replace('|', '\\|'), item.description.replace('|', '\\|')]
+        cells = [f'`{_flag(item.name) if as_flags else item.name}`', item.type_name, default,
+                 item.unit, item.allowed().replace('|', '\\|'),
+                 item.description.replace('|', '\\|')]
         rows.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(rows) + '\n'
 
