@@ -47,6 +47,8 @@ README_TABLES = {
                         ('scene',), True),
     'sim_node': ('ros2_ws/src/pact_sim/README.md', 'pact_sim.core.sim_node_parameters',
                  'SimNodeParameters', None, False),
+    'mujoco_demo': ('ros2_ws/src/pact_eval/README.md', 'pact_eval.core.demo_settings',
+                    'DemoSettings', None, False),
 }
 END = '<!-- end parameters -->'
 

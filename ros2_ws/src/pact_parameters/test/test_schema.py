@@ -175,3 +175,11 @@ def test_markdown_table_of_some_flags():
     assert table.splitlines()[0].startswith('| flag | type |')
     assert '| `--learning-rate` | float | `0.0001` |  | > 0 | learning rate |' in table
     assert '`--scale`' in table and '--method' not in table
+
+
+def test_override_flags_are_none_when_absent():
+    parser = argparse.ArgumentParser()
+    add_arguments(parser, Flags, names={'learning_rate', 'method'}, defaults=False)
+    assert vars(parser.parse_args([])) == {'learning_rate': None, 'method': None}
+    assert vars(parser.parse_args(['--method', 'rwr'])) == {'learning_rate': None,
+                                                            'method': 'rwr'}

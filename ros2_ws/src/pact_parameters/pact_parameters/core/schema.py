@@ -415,20 +415,23 @@ def _flag(name: str) -> str:
     return '--' + name.replace('_', '-')
 
 
-def add_arguments(parser: argparse.ArgumentParser, schema, names=None) -> None:
+def add_arguments(parser: argparse.ArgumentParser, schema, names=None,
+                  defaults: bool = True) -> None:
     """
     Add one ``--flag-name`` per parameter of ``schema`` (or of ``names``) to ``parser``.
 
     Type, default, choices and help come from the schema; lists take ``nargs='+'``, bools
-    ``--flag/--no-flag``. Read the values back with ``from_arguments``.
+    ``--flag/--no-flag``. Read the values back with ``from_arguments``. ``defaults=False``:
+    flags that override values from elsewhere (a YAML file): an absent flag is None.
     """
     for item in specs(schema):
         if names is not None and item.name not in names:
             continue
         if len(item.path) > 1:
             raise TypeError(f'{item.name}: grouped parameters have no command-line flag')
-        options = {'dest': item.name, 'default': item.default,
-                   'help': _explain(item).replace('%', '%%') + ' (default: %(default)s)'}
+        options = {'dest': item.name, 'default': item.default if defaults else None,
+                   'help': _explain(item).replace('%', '%%') + (
+                       ' (default: %(default)s)' if defaults else '')}
         if item.kind is bool:
             options['action'] = argparse.BooleanOptionalAction
         elif item.kind is list:
