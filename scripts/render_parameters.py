@@ -3,6 +3,7 @@
 """
 Render the shipped node parameter YAMLs and the README parameter tables from the schemas.
 
+    make parameters                                # the same as the line below, after setup
     python scripts/render_parameters.py            # rewrite the files that are out of date
     python scripts/render_parameters.py --check    # list them and exit 1 (tests do this)
 
