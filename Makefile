@@ -1,5 +1,6 @@
 # PACT-ROS — every command a newcomer needs. See README.md.
-.PHONY: setup test test-fast lint lint-imports clean help demo bench bench-constraints bench-policy \
+.PHONY: setup test test-fast lint lint-imports parameters clean help demo bench bench-constraints \
+	bench-policy \
 	bench-alignment \
 	bench-alignment-toy bench-alignment-sim
 
@@ -11,6 +12,8 @@ help:
 	@echo "make demo    set up, then align a policy live in MuJoCo (ROS 2 graph) -> runs/<time>/"
 	@echo "make lint    ruff over the whole repository"
 	@echo "make lint-imports   architecture walls (.importlinter) over the package sources"
+	@echo "make parameters     re-render config/<area>/<node>.yaml and the README parameter tables"
+	@echo "                    from the nodes' parameter schemas (after changing a schema)"
 	@echo "make clean   remove build products (keeps .venv)"
 	@echo "make bench   every benchmark below; rewrites the committed results under bench/"
 	@echo "make bench-constraints   constraint library -> bench/constraints/RESULTS.md"
@@ -36,6 +39,9 @@ lint: setup
 
 lint-imports: setup
 	@bash -c 'source pact_env.sh && python -m pytest -q tests/test_architecture_contracts.py'
+
+parameters: setup
+	@bash -c 'source pact_env.sh && python scripts/render_parameters.py'
 
 clean:
 	rm -rf ros2_ws/build ros2_ws/install ros2_ws/log pact_env.sh

@@ -15,8 +15,8 @@ import subprocess
 import sys
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-PACKAGES = ('pact_world', 'pact_constraints', 'pact_policy', 'pact_trainer', 'pact_sim',
-            'pact_eval')
+PACKAGES = ('pact_parameters', 'pact_world', 'pact_constraints', 'pact_policy', 'pact_trainer',
+            'pact_sim', 'pact_eval')
 
 
 def lint_imports_command() -> list:

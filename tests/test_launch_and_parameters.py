@@ -1,13 +1,13 @@
 # Copyright 2026 The PACT-ROS Authors
 # SPDX-License-Identifier: Apache-2.0
 """
-Launch files and parameter YAMLs fit the code they start.
+Launch files fit the code they start.
 
 `launch`/`launch_ros` do not install from PyPI, so the structural checks below read the launch
 files as Python source: every node they start exists as a console script of its package (or is
-a known ROS 2 tool), every packaged file they name is installed, and every key of every node
-parameter YAML is a parameter that node declares (rclpy silently ignores unknown keys, so a typo
-would otherwise go unnoticed on a robot). Where `launch` imports, each description is also loaded.
+a known ROS 2 tool) and every packaged file they name is installed. Where `launch` imports, each
+description is also loaded. The node parameter YAMLs are checked against the nodes' schemas by
+tests/test_parameter_files.py.
 """
 
 import ast
@@ -16,23 +16,11 @@ import pathlib
 import re
 
 import pytest
-import yaml
 
 OUR_PACKAGES = ('pact_constraints', 'pact_policy', 'pact_sim', 'pact_trainer')
 ROS_TOOLS = {('rviz2', 'rviz2'), ('robot_state_publisher', 'robot_state_publisher'),
              ('ros_gz_sim', 'create'), ('ros_gz_bridge', 'parameter_bridge'),
              ('controller_manager', 'spawner')}
-# Node parameter YAMLs and the module(s) that declare their parameters.
-PARAMETER_FILES = {
-    'config/sim/sim_node.yaml': ['pact_sim/pact_sim/sim_node.py'],
-    'config/constraints/constraint_node.yaml': ['pact_constraints/pact_constraints/'
-                                                'constraint_node.py'],
-    'config/policy/policy_node.yaml': ['pact_policy/pact_policy/policy_parameters.py'],
-    'config/trainer/trainer_node.yaml': ['pact_trainer/pact_trainer/trainer_node.py'],
-}
-COMMON_PARAMETERS = {'use_sim_time'}
-
-
 def launch_files(repo_root: pathlib.Path) -> list:
     """Return the repository's launch files."""
     return sorted((repo_root / 'launch').glob('*.launch.py'))
@@ -78,19 +66,6 @@ def installed_share_files(repo_root: pathlib.Path, package: str) -> set:
     return installed
 
 
-def declared_names(sources: list) -> tuple:
-    """Return (string constants, f-string prefixes) of the parameter-declaring modules."""
-    constants, prefixes = set(), set()
-    for source in sources:
-        for item in ast.walk(ast.parse(source.read_text())):
-            if isinstance(item, ast.Constant) and isinstance(item.value, str):
-                constants.add(item.value)
-            elif isinstance(item, ast.JoinedStr) and item.values and isinstance(
-                    item.values[0], ast.Constant):
-                prefixes.add(item.values[0].value)
-    return constants, prefixes
-
-
 @pytest.mark.parametrize('name', ['pact_stack', 'align_real', 'align_sim', 'align_mujoco',
                                   'trainer'])
 def test_launch_file_exists_and_defines_a_description(repo_root, name):
@@ -124,19 +99,6 @@ def test_the_policy_package_installs_every_launch_file(repo_root):
     for launch_file in launch_files(repo_root):
         assert f'launch/{launch_file.name}' in installed
     assert 'rviz/pact.rviz' in installed
-
-
-@pytest.mark.parametrize('yaml_file', sorted(PARAMETER_FILES))
-def test_parameter_yaml_keys_are_declared_by_the_node(repo_root, yaml_file):
-    document = yaml.safe_load((repo_root / yaml_file).read_text())
-    (node_name, body), = document.items()
-    assert node_name == pathlib.Path(yaml_file).stem
-    sources = [repo_root / 'ros2_ws' / 'src' / path for path in PARAMETER_FILES[yaml_file]]
-    constants, prefixes = declared_names(sources)
-    unknown = [key for key in body['ros__parameters']
-               if key not in constants | COMMON_PARAMETERS
-               and not any(key.startswith(prefix) for prefix in prefixes if prefix)]
-    assert unknown == [], f'{yaml_file}: not declared by {node_name}: {unknown}'
 
 
 def test_launch_descriptions_load_where_launch_is_installed(repo_root):

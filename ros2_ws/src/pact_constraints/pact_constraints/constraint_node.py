@@ -11,13 +11,8 @@ state's stamp), ``~/markers`` (visualization_msgs/MarkerArray at <= 10 Hz) and, 
 ``score_chunks``, ``~/chunk_state`` (one ConstraintState per PolicyStep: the commanded chunk
 scored on its executed path with the trainer's function, ``core.chunk_monitor``; stamped with
 the PolicyStep's stamp).
-Parameters: ``rate`` (Hz), ``config_file`` (constraint YAML, '' = bundled default),
-``active_constraints``, ``geometry_mode`` (exact | convex | capsule, '' = config),
-``margins.<constraint>`` (< 0 = config), ``stale_timeout`` (s), ``robot_description_semantic``
-(SRDF XML or a path/URI to it), ``scene_file`` (scene YAML), ``scene_topic``, ``marker_rate``,
-``mesh_dirs`` (folders a scene message's mesh URI may point into besides package:// URIs),
-``max_obstacles`` and ``max_joint_names`` (bounds on what one peer can make the node hold),
-``score_chunks`` (bool) and ``policy_step_topic``.
+Parameters: ``core.constraint_node_parameters.ConstraintNodeParameters`` (every name, default,
+unit and range; the package README's table is rendered from it).
 All logic lives in ``core.monitor`` and ``core.chunk_monitor``; this module converts messages
 and schedules. Every subscription callback logs and drops a message it cannot use; the last
 good state stays. A PolicyStep that cannot be scored still gets an UNKNOWN chunk state.
@@ -28,26 +23,28 @@ import math
 import pathlib
 import time
 
-from pact_constraints.core.config import (CONSTRAINT_NAMES, ConstraintConfigError,
-                                          default_config_path, load_constraint_config)
+from pact_constraints.core.config import (ConstraintConfigError, default_config_path,
+                                          load_constraint_config)
+from pact_constraints.core.constraint_node_parameters import (ConstraintNodeParameters,
+                                                              MAX_MARKER_RATE)
 from pact_constraints.core.marker_plan import (MarkerTracker, plan_markers, plan_scene_markers,
                                                plan_status_text)
 from pact_constraints.core.monitor import (config_with_overrides, ConstraintMonitor,
-                                           DEFAULT_MAX_JOINT_NAMES, JointStateError,
-                                           MonitorResult, STATUS_UNKNOWN)
+                                           JointStateError, MonitorResult, STATUS_UNKNOWN)
 from pact_constraints.core.robot_model import RobotModelError
 from pact_constraints.markers import marker_array
 from pact_constraints.process_lifetime import exit_with_parent
 from pact_msgs.msg import ConstraintState, PolicyStep, Scene as SceneMsg
+from pact_parameters.core.schema import ParameterError
+from pact_parameters.node_parameters import declare_parameters
 from pact_world.core.robot_assets import (description_text, parse_description, RobotAssetError,
                                           RobotDescriptionError)
 from pact_world.core.scene import load_scene_yaml, SceneError
-from pact_world.scene_conversion import DEFAULT_MAX_OBSTACLES, scene_from_msg
-from rcl_interfaces.msg import ParameterDescriptor
+from pact_world.scene_conversion import scene_from_msg
 import rclpy
+from rclpy.exceptions import InvalidParameterValueException
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
-from rclpy.parameter import Parameter
 from rclpy.qos import (DurabilityPolicy, qos_profile_sensor_data, QoSProfile,
                        ReliabilityPolicy)
 from sensor_msgs.msg import JointState
@@ -57,7 +54,6 @@ from visualization_msgs.msg import MarkerArray
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
 COMMANDS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)   # as the policy's
-MAX_MARKER_RATE = 10.0
 
 
 def read_srdf_parameter(value: str) -> str:
@@ -107,76 +103,40 @@ class ConstraintNode(Node):
     def __init__(self):
         """Declare parameters, load config/SRDF/scene, create interfaces and the timer."""
         super().__init__('constraint_node')
-        self._declare_parameters()
-        get = self.get_parameter
-        config = load_constraint_config(get('config_file').value or default_config_path())
-        margins = {name: get(f'margins.{name}').value for name in CONSTRAINT_NAMES}
-        active = self.get_parameter_or('active_constraints',
-                                       Parameter('active_constraints', value=[])).value
-        config = config_with_overrides(config, list(active or []),
-                                       get('geometry_mode').value, margins)
-        srdf = read_srdf_parameter(get('robot_description_semantic').value)
-        scene_file = get('scene_file').value
-        scene = load_scene_yaml(scene_file) if scene_file else None
-        self.mesh_dirs = [folder for folder in get('mesh_dirs').value if folder]
-        self.max_obstacles = get('max_obstacles').value
-        scene_dir = pathlib.Path(scene_file).parent if scene_file else None
-        self.monitor = ConstraintMonitor(
-            config, srdf, scene, get('stale_timeout').value, scene_dir=scene_dir,
-            max_joint_names=get('max_joint_names').value)
+        p = self.params = declare_parameters(self, ConstraintNodeParameters)
+        config = load_constraint_config(p.config_file or default_config_path())
+        config = config_with_overrides(config, list(p.active_constraints or []),
+                                       p.geometry_mode, p.margin_overrides())
+        srdf = read_srdf_parameter(p.robot_description_semantic)
+        scene = load_scene_yaml(p.scene_file) if p.scene_file else None
+        self.mesh_dirs = [folder for folder in p.mesh_dirs if folder]
+        self.max_obstacles = p.max_obstacles
+        scene_dir = pathlib.Path(p.scene_file).parent if p.scene_file else None
+        self.monitor = ConstraintMonitor(config, srdf, scene, p.stale_timeout,
+                                         scene_dir=scene_dir, max_joint_names=p.max_joint_names)
         self.chunks = None
-        if get('score_chunks').value:
+        if p.score_chunks:
             from pact_constraints.core.chunk_monitor import ChunkMonitor   # imports torch
             self.chunks = ChunkMonitor(config, scene_dir=scene_dir)
             if scene is not None:
                 self.chunks.set_scene(scene)
             self.chunk_publisher = self.create_publisher(ConstraintState, '~/chunk_state', 10)
-            self.create_subscription(PolicyStep, get('policy_step_topic').value,
-                                     self._on_policy_step, COMMANDS)
+            self.create_subscription(PolicyStep, p.policy_step_topic, self._on_policy_step,
+                                     COMMANDS)
         self.markers = MarkerTracker()
-        self.marker_period = 1.0 / min(MAX_MARKER_RATE, max(get('marker_rate').value, 1e-3))
+        self.marker_period = 1.0 / min(MAX_MARKER_RATE, max(p.marker_rate, 1e-3))
         self._last_marker_time = -1e9
         self.state_publisher = self.create_publisher(ConstraintState, 'constraint_state', 10)
         self.marker_publisher = self.create_publisher(MarkerArray, '~/markers', 1)
         self.create_subscription(String, '/robot_description', self._on_description, LATCHED)
         self.create_subscription(JointState, '/joint_states', self._on_joint_state,
                                  qos_profile_sensor_data)
-        self.create_subscription(SceneMsg, get('scene_topic').value, self._on_scene, LATCHED)
-        self.create_timer(1.0 / get('rate').value, self._on_timer)
+        self.create_subscription(SceneMsg, p.scene_topic, self._on_scene, LATCHED)
+        self.create_timer(1.0 / p.rate, self._on_timer)
         self.get_logger().info(
             f'constraint node: {config.geometry_mode} geometry, active {list(config.active)}, '
-            f'{get("rate").value:.0f} Hz, chunk scoring '
-            + (f'on ({get("policy_step_topic").value})' if self.chunks else 'off'))
-
-    def _declare_parameters(self):
-        def describe(text):
-            return ParameterDescriptor(description=text)
-        self.declare_parameter('rate', 100.0, describe('evaluation/publication rate (Hz)'))
-        self.declare_parameter('config_file', '', describe('constraint YAML; empty = default'))
-        self.declare_parameter('active_constraints', Parameter.Type.STRING_ARRAY,
-                               describe(f'subset of {list(CONSTRAINT_NAMES)}; empty = config'))
-        self.declare_parameter('geometry_mode', '', describe('exact | convex | capsule'))
-        for name in CONSTRAINT_NAMES:
-            self.declare_parameter(f'margins.{name}', -1.0,
-                                   describe(f'margin d_k of {name}; < 0 = from config'))
-        self.declare_parameter('stale_timeout', 0.5, describe('joint state age (s) -> UNKNOWN'))
-        self.declare_parameter('robot_description_semantic', '',
-                               describe('SRDF XML, or a path / package:// URI of it'))
-        self.declare_parameter('scene_file', '', describe('scene YAML loaded at start'))
-        self.declare_parameter('scene_topic', 'scene', describe('pact_msgs/Scene topic'))
-        self.declare_parameter('marker_rate', 10.0, describe('marker rate (Hz, at most 10)'))
-        self.declare_parameter('mesh_dirs', [''], describe(
-            'folders a scene message may name mesh files in (besides package:// URIs); '
-            "[''] = none"))
-        self.declare_parameter('max_obstacles', DEFAULT_MAX_OBSTACLES, describe(
-            'most obstacles + objects accepted in one scene message'))
-        self.declare_parameter('max_joint_names', DEFAULT_MAX_JOINT_NAMES, describe(
-            'most distinct joint names remembered from /joint_states'))
-        self.declare_parameter('score_chunks', True, describe(
-            'score every commanded chunk (PolicyStep.command) on its executed path, as the '
-            'trainer does, and publish the result on ~/chunk_state'))
-        self.declare_parameter('policy_step_topic', 'policy_node/policy_step', describe(
-            'pact_msgs/PolicyStep topic of the policy node'))
+            f'{p.rate:.0f} Hz, chunk scoring '
+            + (f'on ({p.policy_step_topic})' if self.chunks else 'off'))
 
     # ----------------------------------------------------------------- callbacks
     @peer_input('robot_description')
@@ -346,7 +306,8 @@ def main(args=None):
     exit_with_parent()
     try:
         node = ConstraintNode()
-    except (ConstraintConfigError, SceneError, RobotModelError) as error:
+    except (ConstraintConfigError, SceneError, RobotModelError, ParameterError,
+            InvalidParameterValueException) as error:
         print(f'[constraint_node] cannot start: {error}', flush=True)
         rclpy.try_shutdown()
         raise SystemExit(2) from error

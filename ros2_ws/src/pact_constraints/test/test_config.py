@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Constraint configuration: the bundled default and validation errors that name the key."""
 
+from dataclasses import replace
 
 from pact_constraints.core.config import (
     config_from_dict, config_from_yaml_text, CONSTRAINT_NAMES, ConstraintConfigError,
@@ -87,7 +88,8 @@ def test_config_by_package_uri_and_the_sim_task_config(tmp_path, monkeypatch):
     share = tmp_path / 'share' / 'pact_constraints' / 'config' / 'constraints'
     share.mkdir(parents=True)
     sim_tasks = default_config_path().parent / 'sim_tasks.yaml'
-    (share / 'sim_tasks.yaml').write_text(sim_tasks.read_text())
+    for name in ('sim_tasks.yaml', 'default.yaml'):   # sim_tasks.yaml extends default.yaml
+        (share / name).write_text((sim_tasks.parent / name).read_text())
     monkeypatch.setenv('AMENT_PREFIX_PATH', str(tmp_path))
     by_uri = load_constraint_config('package://pact_constraints/config/constraints/sim_tasks.yaml')
     assert by_uri == load_constraint_config(f'file://{sim_tasks}')
@@ -107,6 +109,48 @@ def test_config_by_package_uri_and_the_sim_task_config(tmp_path, monkeypatch):
         assert by_uri.term(name).weight == default.term(name).weight
     with pytest.raises(ConstraintConfigError, match='nowhere.yaml'):
         load_constraint_config('package://pact_constraints/config/constraints/nowhere.yaml')
+
+
+def test_the_sim_task_overlay_is_the_default_with_its_documented_differences():
+    sim_tasks = load_constraint_config(REPO_DEFAULT.parent / 'sim_tasks.yaml')
+    default = default_config()
+    smooth = {name: replace(term, penalty='smooth') for name, term in default.terms.items()}
+    smooth['clearance'] = replace(smooth['clearance'], margin=0.0)
+    smooth['joint_position'] = replace(smooth['joint_position'], margin=0.02)
+    smooth['joint_velocity'] = replace(smooth['joint_velocity'], active=False)
+    smooth['payload_drop'] = replace(smooth['payload_drop'], active=True)
+    assert sim_tasks == replace(
+        default, capsules_per_link=2, path_substeps=5, terms=smooth,
+        grasp_approach=replace(default.grasp_approach, activation_radius=0.10),
+        payload=replace(default.payload, held_in_clearance=True,
+                        support_surfaces=('table', 'bin_floor')))
+
+
+def test_overlays_merge_mapping_by_mapping(tmp_path):
+    (tmp_path / 'base.yaml').write_text('penalty: smooth\nconstraints:\n  clearance:\n'
+                                        '    margin: 0.05\n    weight: 2.0\n')
+    (tmp_path / 'middle.yaml').write_text('extends: base.yaml\nconstraints:\n  clearance:\n'
+                                          '    margin: 0.01\n')
+    (tmp_path / 'top.yaml').write_text(f'extends: file://{tmp_path / "middle.yaml"}\n'
+                                       'velocity_scale: 0.5\n')
+    config = load_constraint_config(tmp_path / 'top.yaml')
+    clearance = config.term('clearance')
+    assert (clearance.margin, clearance.weight, clearance.penalty) == (0.01, 2.0, 'smooth')
+    assert config.velocity_scale == 0.5
+
+
+@pytest.mark.parametrize('text, message', [
+    ('extends: missing.yaml\n', r'cannot read constraint config .*missing\.yaml'),
+    ('extends: loop.yaml\n', r'loop\.yaml\.extends: extends itself'),
+    ('extends: [a.yaml]\n', r"extends: expected the file this one overrides, got \['a.yaml'\]"),
+    ('extends: base.yaml\nconstraints: {clearance: {margin: -1}}\n',
+     r'loop\.yaml\.constraints\.clearance\.margin: must be >= 0'),
+])
+def test_overlay_errors_name_the_file_and_key(tmp_path, text, message):
+    (tmp_path / 'base.yaml').write_text('penalty: hinge\n')
+    (tmp_path / 'loop.yaml').write_text(text)
+    with pytest.raises(ConstraintConfigError, match=message):
+        load_constraint_config(tmp_path / 'loop.yaml')
 
 
 @pytest.mark.parametrize('key,value,message', [

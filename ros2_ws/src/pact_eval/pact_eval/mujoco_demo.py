@@ -31,10 +31,11 @@ import time
 
 from pact_eval.core.demo_report import (comparison_rows, DemoRecord, EpisodeFrames,
                                         TABLE_HEADER, write_report)
-from pact_eval.core.demo_settings import load_settings
+from pact_eval.core.demo_settings import DemoSettings, load_settings
 from pact_eval.core.sim_evaluation import (evaluate_in_sim, evaluation_seeds,
                                            render_policy_episode)
 from pact_eval.demo_graph import GraphError, raise_keyboard_interrupt, run_graph, uri_to_path
+from pact_parameters.core.schema import add_arguments
 from rich.console import Console
 from rich.table import Table
 
@@ -67,18 +68,18 @@ class PhaseTimer:
             self.console.print(f'[dim]{key}: {self.seconds[key]:.1f} s[/]')
 
 
+# The demo settings a flag may override (the rest only in the overlay's mujoco_demo section).
+OVERRIDE_FLAGS = ('task', 'base_checkpoint', 'iterations', 'eval_episodes', 'eval_first_seed',
+                  'runs_dir')
+
+
 def parse_arguments(argv=None) -> argparse.Namespace:
     """Return the parsed command line."""
     parser = argparse.ArgumentParser(prog='mujoco_demo', description=__doc__.split('\n')[1])
     parser.add_argument('--params-file', type=Path, default=None,
                         help='demo overlay YAML (default: config/demo/mujoco_demo.yaml here, '
                              'else the installed one)')
-    parser.add_argument('--task')
-    parser.add_argument('--base-checkpoint')
-    parser.add_argument('--iterations', type=int)
-    parser.add_argument('--eval-episodes', type=int)
-    parser.add_argument('--eval-first-seed', type=int)
-    parser.add_argument('--runs-dir')
+    add_arguments(parser, DemoSettings, names=OVERRIDE_FLAGS, defaults=False)  # over the YAML
     parser.add_argument('--device', default='auto',
                         help="torch device of the before/after evaluation: 'auto' (CUDA when "
                         "present), 'cpu', 'cuda' or 'cuda:N' (the trainer node takes its "
@@ -164,9 +165,7 @@ def run_demo(arguments, console: Console) -> int:
     started = time.monotonic()
     timer = PhaseTimer(console)
     overlay = overlay_path(arguments.params_file)
-    overrides = {'task': arguments.task, 'base_checkpoint': arguments.base_checkpoint,
-                 'iterations': arguments.iterations, 'eval_episodes': arguments.eval_episodes,
-                 'eval_first_seed': arguments.eval_first_seed, 'runs_dir': arguments.runs_dir}
+    overrides = {name: getattr(arguments, name) for name in OVERRIDE_FLAGS}
     try:
         settings = load_settings(overlay, overrides)
     except ValueError as error:

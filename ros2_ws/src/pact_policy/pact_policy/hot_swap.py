@@ -32,7 +32,7 @@ class HotSwap:
         Stage verified models into ``slots``.
 
         ``fetcher`` (a ``ModelFetcher``) gets the bytes; ``params`` are the node's
-        ``PolicyParameters``; ``swap_if_idle()`` asks the node for a swap at the next chunk
+        ``PolicyNodeParameters``; ``swap_if_idle()`` asks the node for a swap at the next chunk
         boundary; ``smoke_inputs()`` returns the (observation, image) a candidate is smoke
         tested on (None, None before the first inference).
         """

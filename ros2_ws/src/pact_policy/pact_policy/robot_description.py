@@ -20,7 +20,7 @@ class RobotDescription:
     """The URDF in use (``robot``), the latest one received, and limits for the action joints."""
 
     def __init__(self, params, logger):
-        """Use the margins and velocity scale of ``params`` (``PolicyParameters``); log there."""
+        """Use the margins and velocity scale of ``params`` (``PolicyNodeParameters``); log."""
         self.params, self.logger = params, logger
         self.robot: Optional[URDFModel] = None
         self.applied = None   # URDF text the robot (and the limits) come from

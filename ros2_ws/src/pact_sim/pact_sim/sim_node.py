@@ -31,16 +31,17 @@ from builtin_interfaces.msg import Time
 import numpy as np
 from pact_msgs.msg import EpisodeEvent, EpisodeOutcome, NamedValue, Scene as SceneMsg
 from pact_msgs.srv import GetEpisodeOutcome, ResetEpisode
+from pact_parameters.node_parameters import declare_parameters, follow_parameters
 from pact_policy.process_lifetime import exit_with_parent
 from pact_sim.core.scene_builder import RobotConfig
 from pact_sim.core.sim_env import SimEnv
+from pact_sim.core.sim_node_parameters import SimNodeParameters
 from pact_sim.core.task_spec import config_dir
 from pact_sim.core.trajectory import TrajectoryError, TrajectoryFollower
 from pact_world.core import robot_assets
 from pact_world.core.scene import Shape, TrackedObject
 from pact_world.core.spatial import Pose
 from pact_world.scene_conversion import scene_to_msg
-from rcl_interfaces.msg import ParameterDescriptor
 import rclpy
 from rclpy.clock import Clock, ClockType
 from rclpy.executors import ExternalShutdownException
@@ -59,22 +60,6 @@ EPISODE_EVENTS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE,
                             durability=DurabilityPolicy.TRANSIENT_LOCAL)
 SCENE_MOVE_M, SCENE_TURN_RAD = 0.01, math.radians(5.0)
 GOAL_MARKER = Shape(type='sphere', radius=0.01)
-
-PARAMETERS = {
-    'task': ('reach', 'task to simulate: reach, pick, carry (or a task YAML path)'),
-    'seed': (0, 'layout seed of the first episode'),
-    'urdf_uri': (robot_assets.PANDA_URDF, 'robot URDF (package://, file:// or path)'),
-    'srdf_uri': (robot_assets.PANDA_SRDF, 'robot SRDF ("" for none)'),
-    'tool_frame': ('panda_hand_tcp', 'URDF link of the tool centre point'),
-    'gripper_joint': ('auto', 'gripper leader joint, "auto" or "" for none'),
-    'step_period_s': (0.01, 'wall-clock period of the physics timer (s)'),
-    'real_time_factor': (1.0, 'sim seconds per wall second'),
-    'camera_enabled': (False, 'render and publish a camera image (offscreen GL)'),
-    'camera_rate': (5.0, 'camera images per sim second (Hz)'),
-    'camera_width': (320, 'image width (px)'),
-    'camera_height': (240, 'image height (px)'),
-}
-
 
 TASK_NAME = re.compile(r'^[A-Za-z0-9_-]{1,64}$')
 
@@ -104,22 +89,23 @@ class SimNode(Node):
     def __init__(self):
         """Declare parameters, build the world, start the first episode."""
         super().__init__('sim_node')
-        for name, (default, text) in PARAMETERS.items():
-            self.declare_parameter(name, default, ParameterDescriptor(description=text))
+        self.params = declare_parameters(self, SimNodeParameters)
+        follow_parameters(self, self.params, self._on_parameters)
         self.sim_time = 0.0
         self.outcomes = {}
         self.last_finished = ''
         self.episode_count = 0
         self.camera = None
         self._create_interfaces()
-        self._build_env(self._param('task'))
-        self._start_episode(int(self._param('seed')))
-        period = float(self._param('step_period_s'))
+        self._build_env(self.params.task)
+        self._start_episode(self.params.seed)
+        period = self.params.step_period_s
         self.timer = self.create_timer(period, self._tick,
                                        clock=Clock(clock_type=ClockType.STEADY_TIME))
 
-    def _param(self, name):
-        return self.get_parameter(name).value
+    def _on_parameters(self, params: SimNodeParameters):
+        """Use parameters set at run time (the physics and camera rates are read per tick)."""
+        self.params = params
 
     def _create_interfaces(self):
         self.description_pub = self.create_publisher(String, '/robot_description', LATCHED)
@@ -143,16 +129,15 @@ class SimNode(Node):
         self.follower = TrajectoryFollower(self.env.sim.home)
         self.description_pub.publish(String(data=robot_assets.read_description(
             robot.urdf_uri)))
-        if self._param('camera_enabled'):
+        if self.params.camera_enabled:
             from pact_sim.core.render import SceneCamera
-            self.camera = SceneCamera(self.env.model, int(self._param('camera_width')),
-                                      int(self._param('camera_height')))
+            self.camera = SceneCamera(self.env.model, self.params.camera_width,
+                                      self.params.camera_height)
 
     def _robot_config(self) -> RobotConfig:
-        gripper = self._param('gripper_joint') or None
-        return RobotConfig(urdf_uri=self._param('urdf_uri'),
-                           srdf_uri=self._param('srdf_uri') or None,
-                           tool_frame=self._param('tool_frame'), gripper_joint=gripper)
+        return RobotConfig(urdf_uri=self.params.urdf_uri, srdf_uri=self.params.srdf_uri or None,
+                           tool_frame=self.params.tool_frame,
+                           gripper_joint=self.params.gripper_joint or None)
 
     # --- episodes -----------------------------------------------------------------------
     def _start_episode(self, seed: int):
@@ -263,7 +248,7 @@ class SimNode(Node):
 
     # --- simulation loop ----------------------------------------------------------------
     def _tick(self):
-        sim_period = float(self._param('step_period_s')) * float(self._param('real_time_factor'))
+        sim_period = self.params.step_period_s * self.params.real_time_factor
         steps = max(1, int(round(sim_period / self.env.model.opt.timestep)))
         for _ in range(steps):
             self.env.advance_physics(self.follower.setpoint(self.sim_time))
@@ -316,7 +301,7 @@ class SimNode(Node):
     def _maybe_publish_image(self, stamp):
         if self.camera is None:
             return
-        period = 1.0 / float(self._param('camera_rate'))
+        period = 1.0 / self.params.camera_rate
         if self.sim_time - getattr(self, '_last_image', -math.inf) < period:
             return
         self._last_image = self.sim_time

@@ -30,79 +30,52 @@ rank 0 writes; see core.distributed).
 """
 
 import argparse
-import dataclasses
 from pathlib import Path
 import shutil
 
+from pact_parameters.core.schema import add_arguments, from_arguments, ParameterError
 from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
 from pact_policy.core.naming import logged_history_names
-from pact_trainer.core.alignment_loop import PactAligner, PactConfig
-from pact_trainer.core.distillation import PRECISIONS
+from pact_trainer.core.alignment_loop import PactAligner
 from pact_trainer.core.distributed import DistributedTraining
-from pact_trainer.core.guidance import GuidanceSchedule, preset, resolve_jacobian
 from pact_trainer.core.iteration_record import IterationRecord
 from pact_trainer.core.robot_costs import robot_costs_for_policy, RobotCosts
 from pact_trainer.core.sources import ObservationReplaySource
+from pact_trainer.core.trainer_parameters import (AlignMcapParameters, AlignParameters,
+                                                  AlignSimParameters)
 from pact_world.core.robot_assets import PANDA_SRDF, PANDA_URDF
 from pact_world.core.scene import load_scene_yaml, Scene
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 import torch
 
 
+MODE_PARAMETERS = {'mcap': AlignMcapParameters, 'sim': AlignSimParameters}
+
+
 def parse_arguments(argv=None) -> argparse.Namespace:
-    """Return the parsed command line."""
+    """Return the parsed command line (flags with a default: ``core.trainer_parameters``)."""
     parser = argparse.ArgumentParser(prog='pact_align', description=__doc__.split('\n')[1])
     sub = parser.add_subparsers(dest='mode', required=True)
-    for name in ('mcap', 'sim'):
+    for name, schema in MODE_PARAMETERS.items():
         mode = sub.add_parser(name)
         mode.add_argument('--base', required=True, help='base pact_policy checkpoint (.pact)')
         mode.add_argument('--out', required=True, help='output folder (resumable state)')
-        mode.add_argument('--iterations', type=int, default=10)
-        mode.add_argument('--chunks-per-iteration', type=int, default=256)
-        mode.add_argument('--method', choices=('pact', 'rwr'), default='pact')
-        mode.add_argument('--guidance-preset', default='reference_w0.03')
-        mode.add_argument('--guidance-scale', type=float, default=None, metavar='W',
-                          help="replace the preset's guidance scale w (0 = no guidance: "
-                          'the student distils itself and must not change)')
-        mode.add_argument('--jacobian', choices=('auto', 'stop_gradient', 'full'),
-                          default='auto',
-                          help="teacher Jacobian; 'auto' = 'full' for presets that guide noisy "
-                          "levels (tilt_exact), else 'stop_gradient' (refused for those)")
-        mode.add_argument('--learning-rate', type=float, default=1e-4)
-        mode.add_argument('--kl-bound', type=float, default=0.05)
-        mode.add_argument('--steps-per-epoch', type=int, default=50)
-        mode.add_argument('--max-inner-epochs', type=int, default=4)
-        mode.add_argument('--batch-size', type=int, default=128)
-        mode.add_argument('--guided-timestep-share', type=float, default=0.0,
-                          help='share of every distillation batch drawn at the guided noise '
-                          'levels (0 = uniform levels)')
-        mode.add_argument('--absorb-target', type=float, default=1.0,
-                          help='stop an iteration once the student has learnt this share of '
-                          "the teacher's correction on the fresh rollouts (1 = never early)")
-        mode.add_argument('--urdf', default=PANDA_URDF, help='robot URDF (URI or path)')
-        mode.add_argument('--srdf', default=PANDA_SRDF, help='robot SRDF (URI or path)')
-        mode.add_argument('--constraints', default='',
-                          help='constraint YAML (default: pact_constraints default.yaml)')
-        mode.add_argument('--device', default='auto',
-                          help="'auto' (CUDA when present), 'cpu', 'cuda' or 'cuda:N'")
-        mode.add_argument('--precision', choices=PRECISIONS, default='fp32',
-                          help='distillation networks in fp32 or under bf16 autocast (the '
-                          'constraint costs and the teacher correction stay fp32)')
-        mode.add_argument('--seed', type=int, default=0)
         if name == 'mcap':
             mode.add_argument('--logs', '--log-files', dest='logs', nargs='+', required=True,
                               help='MCAP files (under torchrun write --log-files: torchrun '
                                    'takes --logs for its own --logs-specs)')
-            mode.add_argument('--scene', default='', help='scene YAML (default: empty)')
-        else:
-            mode.add_argument('--task', default='reach')
-            mode.add_argument('--num-envs', type=int, default=8)
+        add_arguments(mode, schema)
     arguments = parser.parse_args(argv)
     try:  # checked before anything is loaded: a refused preset/Jacobian pair exits here
-        arguments.jacobian = resolve_jacobian(guidance_schedule(arguments), arguments.jacobian)
-    except ValueError as error:
+        arguments.jacobian = parameters_of(arguments).resolved_jacobian()
+    except ParameterError as error:
         parser.error(str(error))
     return arguments
+
+
+def parameters_of(arguments: argparse.Namespace) -> AlignParameters:
+    """Return the validated parameters of parsed ``arguments`` (ParameterError if refused)."""
+    return from_arguments(MODE_PARAMETERS[arguments.mode], arguments)
 
 
 def observations_from_mcap(paths, policy) -> torch.Tensor:
@@ -142,14 +115,6 @@ def build_robot_costs(policy, env=None, urdf: str = PANDA_URDF, srdf: str = PAND
                                   env.action_names if env is not None else ())
 
 
-def guidance_schedule(arguments) -> GuidanceSchedule:
-    """Return the named preset, with its scale w replaced when --guidance-scale is given."""
-    schedule = preset(arguments.guidance_preset)
-    if arguments.guidance_scale is None:
-        return schedule
-    return dataclasses.replace(schedule, scale=arguments.guidance_scale)
-
-
 def build_aligner(arguments, distributed: DistributedTraining = None):
     """Return (aligner, base version) for the parsed arguments (one rank's under torchrun)."""
     device = arguments.device if arguments.device != 'auto' else (
@@ -168,17 +133,11 @@ def build_aligner(arguments, distributed: DistributedTraining = None):
         source = ObservationReplaySource(observations_from_mcap(arguments.logs, policy))
         robot = build_robot_costs(policy, None, arguments.urdf, arguments.srdf,
                                   arguments.constraints, getattr(arguments, 'scene', ''), device)
-    config = PactConfig(iterations=arguments.iterations,
-                        chunks_per_iteration=arguments.chunks_per_iteration,
-                        batch_size=arguments.batch_size,
-                        steps_per_epoch=arguments.steps_per_epoch,
-                        max_inner_epochs=arguments.max_inner_epochs,
-                        learning_rate=arguments.learning_rate, kl_bound=arguments.kl_bound,
-                        absorb_target=arguments.absorb_target,
-                        guided_timestep_share=arguments.guided_timestep_share,
-                        guidance=guidance_schedule(arguments), jacobian=arguments.jacobian,
-                        objective=arguments.method, seed=arguments.seed,
-                        precision=arguments.precision)
+    options = parameters_of(arguments)
+    config = options.pact_config(iterations=options.iterations,
+                                 chunks_per_iteration=options.chunks_per_iteration,
+                                 absorb_target=options.absorb_target, objective=options.method,
+                                 seed=options.seed, precision=options.precision)
     aligner = PactAligner(policy, robot.cost_set(), source, config,
                           state_dir=Path(arguments.out) / 'state', device=device,
                           distributed=distributed)

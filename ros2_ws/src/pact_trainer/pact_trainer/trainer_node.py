@@ -39,7 +39,6 @@ trainer state on disk stays the last completed iteration's (a worker thread left
 interpreter exit used to abort the process inside torch, exit code -6).
 """
 
-import dataclasses
 import json
 from pathlib import Path
 import threading
@@ -51,22 +50,22 @@ from pact_msgs.msg import AlignmentStatus, EpisodeEvent, ModelAnnouncement, Name
 from pact_msgs.msg import PolicyStep
 from pact_msgs.msg import Scene as SceneMsg
 from pact_msgs.srv import GetModelChunk
+from pact_parameters.node_parameters import declare_parameters
 from pact_policy.core.checkpoint import checkpoint_bytes, load_checkpoint
 from pact_policy.core.naming import logged_history_names
 from pact_policy.node_guards import peer_input
 from pact_policy.process_lifetime import exit_with_parent
-from pact_trainer.core.alignment_loop import IterationCancelled, PactAligner, PactConfig
-from pact_trainer.core.guidance import preset, resolve_jacobian
+from pact_trainer.core.alignment_loop import IterationCancelled, PactAligner
 from pact_trainer.core.iteration_record import IterationRecord
 from pact_trainer.core.model_store import ModelStore
 from pact_trainer.core.policy_io import atomic_write_bytes
 from pact_trainer.core.robot_costs import RobotCosts
 from pact_trainer.core.rollout_intake import RolloutIntake, StepRecord
+from pact_trainer.core.trainer_parameters import TrainerNodeParameters
 from pact_trainer.mcap_log import McapLog, read_messages, recover_folder
 from pact_world.core.robot_assets import description_text, PANDA_SRDF
 from pact_world.core.scene import SceneError
 from pact_world.scene_conversion import scene_from_msg
-from rcl_interfaces.msg import ParameterDescriptor
 import rclpy
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
@@ -77,36 +76,6 @@ import torch
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
 INTAKE = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
-PARAMETERS = {
-    'base_checkpoint': ('', 'pact_policy checkpoint archive (.pact) of the base policy'),
-    'robot_namespaces': ([''], 'namespaces of the robots/sims to learn from'),
-    'policy_step_topic': ('policy_node/policy_step', 'PolicyStep topic under each namespace'),
-    'episode_event_topic': ('sim_node/episode_events', 'EpisodeEvent topic under each ns'),
-    'announcement_topic': ('/model_announcement', 'latched ModelAnnouncement output'),
-    'log_dir': ('pact_logs', 'folder of the MCAP rollout logs'),
-    'state_dir': ('pact_trainer_state', 'checkpoint/resume folder of the trainer'),
-    'model_dir': ('', 'also write archives here and announce file:// URIs ("" = off)'),
-    'steps_per_update': (256, 'new valid PolicySteps that trigger one PACT iteration'),
-    'learning_rate': (1e-4, 'distillation learning rate'),
-    'kl_bound': (0.05, 'trust-region bound on the KL proxy (dimensionless)'),
-    'steps_per_epoch': (50, 'distillation steps per inner epoch'),
-    'max_inner_epochs': (4, 'inner epochs per iteration at most'),
-    'batch_size': (128, 'distillation minibatch size'),
-    'guidance_preset': ('reference_w0.03', 'guidance schedule preset (see core.guidance)'),
-    'guidance_scale': (-1.0, "replace the preset's scale w (>= 0; -1 = the preset's own)"),
-    'guided_timestep_share': (0.0, 'share of each distillation batch at guided noise levels'),
-    'jacobian': ('auto', "teacher Jacobian: 'auto' ('full' for presets that guide noisy levels, "
-                 "e.g. tilt_exact; else 'stop_gradient'), 'stop_gradient' or 'full'"),
-    'robot_description_topic': ('/robot_description', 'latched URDF (std_msgs/String)'),
-    'robot_description_semantic': ('', 'SRDF XML, or its path/URI ("" = the Panda SRDF)'),
-    'scene_topic': ('/scene', 'latched pact_msgs/Scene (relative: under each namespace)'),
-    'constraints_file': ('', 'constraint YAML ("" = pact_constraints default.yaml)'),
-    'device': ('auto', '"auto" (CUDA when present), "cpu" or "cuda"'),
-    'torch_threads': (0, 'intra-op CPU threads for torch (0 = torch default)'),
-    'mesh_dirs': ([''], 'folders a scene message may name mesh files in ([""] = package:// only)'),
-    'max_obstacles': (256, 'most obstacles + objects accepted in one scene message'),
-    'max_normalized': (100.0, 'steps with values beyond this many normalizer ranges are refused'),
-}
 
 
 class QueuedRollouts:
@@ -126,29 +95,23 @@ class TrainerNode(Node):
 
     def __init__(self):
         super().__init__('trainer_node')
-        for name, (default, description) in PARAMETERS.items():
-            self.declare_parameter(name, default, ParameterDescriptor(description=description))
-        self.p = {name: self.get_parameter(name).value for name in PARAMETERS}
-        if not self.p['base_checkpoint']:
+        # refused values (and preset/Jacobian pairs) stop the node here, before anything loads
+        self.params = declare_parameters(self, TrainerNodeParameters)
+        if not self.params.base_checkpoint:
             raise ValueError('parameter base_checkpoint is required (a pact_policy archive)')
-        # refused preset/Jacobian pairs stop the node here, before anything is loaded
-        self.guidance = preset(self.p['guidance_preset'])
-        if self.p['guidance_scale'] >= 0.0:
-            self.guidance = dataclasses.replace(self.guidance, scale=self.p['guidance_scale'])
-        self.jacobian = resolve_jacobian(self.guidance, self.p['jacobian'])
-        if self.p['torch_threads'] > 0:
-            torch.set_num_threads(self.p['torch_threads'])
-        self.device = self.p['device'] if self.p['device'] != 'auto' else (
+        if self.params.torch_threads > 0:
+            torch.set_num_threads(self.params.torch_threads)
+        self.device = self.params.device if self.params.device != 'auto' else (
             'cuda' if torch.cuda.is_available() else 'cpu')
-        loaded = load_checkpoint(self.p['base_checkpoint'])
+        loaded = load_checkpoint(self.params.base_checkpoint)
         self.policy = loaded.policy.float()  # loaded parameters require gradients
         config = self.policy.config
         if not config.action_names:
             raise ValueError('the base policy has no action_names: the constraint costs map '
                              'actions to URDF joints by name')
         self.constraint_config = load_constraint_config(
-            self.p['constraints_file'] or default_config_path())
-        self.srdf = self._read_srdf(self.p['robot_description_semantic'])
+            self.params.constraints_file or default_config_path())
+        self.srdf = self._read_srdf(self.params.robot_description_semantic)
         # PolicyStep carries the flattened history ('<name>@-k' for older steps, oldest first):
         # map all of it by name; the unsuffixed '<joint>.position' entries are the newest.
         self.history_names = logged_history_names(config)
@@ -156,34 +119,34 @@ class TrainerNode(Node):
                                     config.horizon, config.n_action_steps,
                                     config.condition_dim, config.action_dim,
                                     self.policy.observation_normalizer,
-                                    self.policy.action_normalizer, self.p['max_normalized'])
-        self.mesh_dirs = [folder for folder in self.p['mesh_dirs'] if folder]
+                                    self.policy.action_normalizer, self.params.max_normalized)
+        self.mesh_dirs = [folder for folder in self.params.mesh_dirs if folder]
         self.source = QueuedRollouts()
         self.aligner, self.robot_model, self.robot_costs = None, None, None
         self.scenes, self.latest_scene = {}, {}
         self.base_version = loaded.version or 'base'
         self.version = self.base_version
         self.store = ModelStore()
-        for name, count in recover_folder(self.p['log_dir']).items():
+        for name, count in recover_folder(self.params.log_dir).items():
             self.get_logger().warn(f'MCAP log {name} was cut off (crash?): finished it with '
                                    f'{count} messages')
         self.step_topics = {}  # PolicyStep topic -> robot name
         self.last_step_ns, self.drained_ns = 0, 0
-        self.log = McapLog(f"{self.p['log_dir']}/rollouts_{self.get_clock().now().nanoseconds}"
+        self.log = McapLog(f'{self.params.log_dir}/rollouts_{self.get_clock().now().nanoseconds}'
                            '.mcap')
         self.lock = threading.Lock()
         self._replay_logged_steps()
         self.worker = None
         self.announce_pub = self.create_publisher(ModelAnnouncement,
-                                                  self.p['announcement_topic'], LATCHED)
+                                                  self.params.announcement_topic, LATCHED)
         self.status_pub = self.create_publisher(AlignmentStatus, '~/alignment_status', INTAKE)
         self.create_service(GetModelChunk, '~/get_model_chunk', self._on_get_chunk)
-        self.create_subscription(String, self.p['robot_description_topic'],
+        self.create_subscription(String, self.params.robot_description_topic,
                                  self._on_description, LATCHED)
-        for namespace in self.p['robot_namespaces']:
+        for namespace in self.params.robot_namespaces:
             self._subscribe(namespace)
         self.create_timer(0.2, self._maybe_update)
-        self.get_logger().info(f'trainer waiting for {self.p["robot_description_topic"]} and '
+        self.get_logger().info(f'trainer waiting for {self.params.robot_description_topic} and '
                                f'a scene; will train on {self.device}')
 
     # --- robot description, scenes, costs ---------------------------------------------------
@@ -206,7 +169,7 @@ class TrainerNode(Node):
     @peer_input('scene', throttle_s=1.0)
     def _on_scene(self, message: SceneMsg, robot: str):
         try:
-            scene = scene_from_msg(message, self.mesh_dirs, self.p['max_obstacles'])
+            scene = scene_from_msg(message, self.mesh_dirs, self.params.max_obstacles)
         except SceneError as error:
             self.get_logger().error(f'rejected scene from {robot}: {error}')
             return
@@ -236,13 +199,8 @@ class TrainerNode(Node):
             return
         self.aligner = PactAligner(
             self.policy, self.robot_costs.cost_set(), self.source,
-            PactConfig(learning_rate=self.p['learning_rate'], kl_bound=self.p['kl_bound'],
-                       steps_per_epoch=self.p['steps_per_epoch'],
-                       max_inner_epochs=self.p['max_inner_epochs'],
-                       batch_size=self.p['batch_size'],
-                       guided_timestep_share=self.p['guided_timestep_share'],
-                       guidance=self.guidance, jacobian=self.jacobian, iterations=1 << 30),
-            state_dir=self.p['state_dir'], device=self.device)
+            self.params.pact_config(iterations=1 << 30),
+            state_dir=self.params.state_dir, device=self.device)
         resumed = self.aligner.try_resume()
         if resumed:
             self.version = self._version_name()
@@ -268,13 +226,13 @@ class TrainerNode(Node):
     # --- intake -----------------------------------------------------------------------------
 
     def _intake_file(self) -> Path:
-        return Path(self.p['state_dir']) / 'intake.json'
+        return Path(self.params.state_dir) / 'intake.json'
 
     def _replay_logged_steps(self):
         """Feed the intake with the steps logged after the last saved iteration's newest."""
-        for namespace in self.p['robot_namespaces']:
+        for namespace in self.params.robot_namespaces:
             prefix = '/' + namespace.strip('/') if namespace.strip('/') else ''
-            topic = f"{prefix}/{self.p['policy_step_topic'].strip('/')}"
+            topic = f"{prefix}/{self.params.policy_step_topic.strip('/')}"
             self.step_topics[topic] = namespace.strip('/') or 'root'
         if not self._intake_file().is_file():  # a fresh run: older logs are not ours
             self.drained_ns = time.time_ns()
@@ -282,14 +240,14 @@ class TrainerNode(Node):
             return
         self.drained_ns = int(json.loads(self._intake_file().read_text())['drained_until_ns'])
         replayed = 0
-        logged = read_messages(self.p['log_dir'], self.step_topics, self.drained_ns)
+        logged = read_messages(self.params.log_dir, self.step_topics, self.drained_ns)
         for topic, log_ns, data in logged:
             self._ingest(deserialize_message(data, PolicyStep), self.step_topics[topic])
             self.last_step_ns = max(self.last_step_ns, log_ns)
             replayed += 1
         if replayed:
             self.get_logger().warn(f'{replayed} PolicySteps logged after the last saved '
-                                   f'iteration read back from {self.p["log_dir"]}')
+                                   f'iteration read back from {self.params.log_dir}')
 
     def _save_intake_mark(self):
         self._intake_file().parent.mkdir(parents=True, exist_ok=True)
@@ -298,15 +256,15 @@ class TrainerNode(Node):
 
     def _subscribe(self, namespace: str):
         prefix = '/' + namespace.strip('/') if namespace.strip('/') else ''
-        step_topic = f"{prefix}/{self.p['policy_step_topic'].strip('/')}"
-        event_topic = f"{prefix}/{self.p['episode_event_topic'].strip('/')}"
+        step_topic = f"{prefix}/{self.params.policy_step_topic.strip('/')}"
+        event_topic = f"{prefix}/{self.params.episode_event_topic.strip('/')}"
         robot = namespace.strip('/') or 'root'
         self.create_subscription(PolicyStep, step_topic,
                                  lambda m, t=step_topic: self._on_step(m, t, robot), INTAKE)
         self.create_subscription(EpisodeEvent, event_topic,
                                  lambda m, t=event_topic: self._log(m, t, 'EpisodeEvent'),
                                  INTAKE)
-        scene_topic = self.p['scene_topic']
+        scene_topic = self.params.scene_topic
         if not scene_topic.startswith('/'):
             scene_topic = f'{prefix}/{scene_topic}'
         self.create_subscription(SceneMsg, scene_topic,
@@ -348,7 +306,7 @@ class TrainerNode(Node):
         if self.aligner is None or (self.worker is not None and self.worker.is_alive()):
             return
         with self.lock:
-            if len(self.intake) < self.p['steps_per_update']:
+            if len(self.intake) < self.params.steps_per_update:
                 return
             drained_ns = self.last_step_ns
         batch = self.intake.drain(self._scene_context)
@@ -397,8 +355,8 @@ class TrainerNode(Node):
                                                           'parent_version': parent})
         sha256 = self.store.add(version, archive)
         uri = f'service://{self.get_fully_qualified_name()}/get_model_chunk'
-        if self.p['model_dir']:
-            path = Path(self.p['model_dir']).resolve() / f'{version}.pact'
+        if self.params.model_dir:
+            path = Path(self.params.model_dir).resolve() / f'{version}.pact'
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(archive, path)  # never a truncated archive, even on kill -9
             uri = path.as_uri()

@@ -19,7 +19,8 @@ import urllib.parse
 from geometry_msgs.msg import Point, Pose as PoseMsg
 from pact_msgs.msg import Obstacle as ObstacleMsg, Scene as SceneMsg
 from pact_msgs.msg import TrackedObject as TrackedObjectMsg
-from pact_world.core.scene import Scene, scene_from_dict, SceneError
+from pact_world.core.scene import (DEFAULT_MAX_OBSTACLES, Scene, scene_from_dict,
+                                   SceneError)
 from shape_msgs.msg import SolidPrimitive
 
 _PRIMITIVE_NAMES = {SolidPrimitive.BOX: 'box', SolidPrimitive.SPHERE: 'sphere',
@@ -47,9 +48,6 @@ def _primitive_dict(primitive: SolidPrimitive, where: str) -> dict:
         return {'type': 'sphere', 'radius': dims[SolidPrimitive.SPHERE_RADIUS]}
     return {'type': 'cylinder', 'radius': dims[SolidPrimitive.CYLINDER_RADIUS],
             'length': dims[SolidPrimitive.CYLINDER_HEIGHT]}
-
-
-DEFAULT_MAX_OBSTACLES = 256
 
 
 def check_mesh_uri(uri: str, mesh_dirs, where: str):

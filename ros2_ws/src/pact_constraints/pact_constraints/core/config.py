@@ -7,6 +7,12 @@ Read from YAML (``config/constraints/default.yaml`` is the documented default) a
 an unknown key or a bad value raises ``ConstraintConfigError`` naming the key path, e.g.
 ``constraints.clearance.margin: must be >= 0, got -1``.
 
+A file may be an overlay: ``extends: <file>`` (relative to the file's folder, or a
+``package://``/``file://`` URI) reads that file first and applies this one's keys on top,
+mapping by mapping (a key set here replaces the base's value; nested mappings such as
+``constraints.clearance`` are merged key by key). ``config/constraints/sim_tasks.yaml`` is such
+an overlay on ``default.yaml``.
+
 Penalty of a constraint with slack s (measured, e.g. a distance) held to margin d, with
 violation v = d - s:
 
@@ -330,13 +336,45 @@ def config_from_yaml_text(text: str, source: str = 'constraints config') -> Cons
 
 def load_constraint_config(path) -> ConstraintConfig:
     """Read and validate a constraint YAML file (path, ``file://`` or ``package://`` URI)."""
+    path, data = _read_document(str(path), ())
+    return config_from_dict(data, str(path))
+
+
+def _read_document(location: str, including: tuple) -> tuple:
+    """Return (path, parsed YAML) of ``location`` with its ``extends`` chain applied."""
     from pact_world.core.robot_assets import resolve_uri, RobotAssetError
     try:
-        path = resolve_uri(str(path))
+        path = resolve_uri(location)
         text = path.read_text(encoding='utf-8')
     except (OSError, RobotAssetError) as error:
-        raise ConstraintConfigError(f'cannot read constraint config {path}: {error}') from error
-    return config_from_yaml_text(text, str(path))
+        raise ConstraintConfigError(f'cannot read constraint config {location}: {error}'
+                                    ) from error
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConstraintConfigError(f'{path}: not valid YAML: {error}') from error
+    if not isinstance(data, Mapping) or 'extends' not in data:
+        return path, data
+    data = dict(data)
+    base = data.pop('extends')
+    if not isinstance(base, str) or not base:
+        _fail(f'{path}.extends', f'expected the file this one overrides, got {base!r}')
+    if path.resolve() in including:
+        _fail(f'{path}.extends', f'extends itself through {[str(item) for item in including]}')
+    location = base if '://' in base else str(path.parent / base)
+    _, base_data = _read_document(location, including + (path.resolve(),))
+    return path, _merge(base_data or {}, data)
+
+
+def _merge(base: Mapping, overlay: Mapping) -> dict:
+    """Return ``base`` with ``overlay``'s keys on top (mappings merged key by key)."""
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def default_config_path() -> pathlib.Path:

@@ -22,6 +22,8 @@ from pact_world.core.scene import Scene
 
 STATUS_UNKNOWN, STATUS_OK, STATUS_VIOLATED = 0, 1, 2
 DEFAULT_MAX_JOINT_NAMES = 1000
+# Joint states older than this (s) make the status UNKNOWN.
+DEFAULT_STALE_TIMEOUT = 0.5
 
 
 class JointStateError(ValueError):
@@ -52,8 +54,9 @@ class ConstraintMonitor:
     """Evaluate constraints from the latest inputs (see module docstring)."""
 
     def __init__(self, config: ConstraintConfig, srdf: str = '', scene: Optional[Scene] = None,
-                 stale_timeout: float = 0.5, package_dirs: Optional[Sequence] = None,
-                 scene_dir=None, max_joint_names: int = DEFAULT_MAX_JOINT_NAMES):
+                 stale_timeout: float = DEFAULT_STALE_TIMEOUT,
+                 package_dirs: Optional[Sequence] = None, scene_dir=None,
+                 max_joint_names: int = DEFAULT_MAX_JOINT_NAMES):
         """
         Start without a robot; ``scene`` defaults to an empty one (version 0).
 

@@ -6,41 +6,43 @@ Settings of the MuJoCo alignment demo, read from the ``mujoco_demo`` section of 
 The overlay (``config/demo/mujoco_demo.yaml``) is the one file that holds every demo-specific
 value: the nodes' overrides under their node names (read by the nodes themselves through
 ``--params-file``) and the orchestrator's own settings under ``mujoco_demo.ros__parameters``
-(read here). Command-line overrides replace single values; unknown keys are errors.
+(read here). Command-line overrides replace single values; unknown keys are errors. The
+``mujoco_demo`` flags that override them are made from ``DemoSettings`` (``pact_parameters``).
 """
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from pact_parameters.core.schema import from_dict, parameter, Parameters, specs
 import yaml
 
 SECTION = 'mujoco_demo'
 
 
-@dataclass
-class DemoSettings:
-    """What the demo runs (durations in s of wall-clock time)."""
+@dataclass(frozen=True)
+class DemoSettings(Parameters):
+    """What the demo runs (one schema; durations in s of wall-clock time)."""
 
-    task: str = 'reach'                 # bundled task: reach | pick | carry
-    base_checkpoint: str = ''           # '' = models/base/<task>_base.pact
-    iterations: int = 4                 # PACT iterations (hot swaps) to watch
-    eval_episodes: int = 16             # episodes of the before/after evaluation
+    task: str = parameter('reach', 'bundled task: reach, pick or carry')
+    base_checkpoint: str = parameter('', "base policy archive; '' = "
+                                     'models/base/<task>_base.pact')
+    iterations: int = parameter(4, 'PACT iterations (hot swaps) to watch', low=1)
+    eval_episodes: int = parameter(16, 'episodes of the before/after evaluation', low=1)
     # layout seeds (ranges of pact_sim.core.seed_ranges; tested): evaluation, and the graph's
-    eval_first_seed: int = 400000       # evaluation: eval_first_seed .. + eval_episodes - 1
-    train_first_seed: int = 90000       # training: the episodes the live graph runs
-    noise_seed: int = 0                 # sampling noise of the evaluation
-    frame_width: int = 480              # px of the before/after frames
-    frame_height: int = 360
-    runs_dir: str = 'runs'              # the report goes to <runs_dir>/<timestamp>/
-    startup_timeout_s: float = 180.0    # nodes up and the policy active
-    iteration_timeout_s: float = 300.0  # at most this long between two iterations
-    swap_timeout_s: float = 60.0        # announcement -> active in the policy node
-
-    def __post_init__(self):
-        """Validate ranges."""
-        if self.iterations < 1 or self.eval_episodes < 1:
-            raise ValueError(f'iterations and eval_episodes must be >= 1, got '
-                             f'{self.iterations} and {self.eval_episodes}')
+    eval_first_seed: int = parameter(400000, 'evaluation layout seeds: eval_first_seed .. + '
+                                     'eval_episodes - 1')
+    train_first_seed: int = parameter(90000, "layout seed of the live graph's first training "
+                                      'episode (then consecutive)')
+    noise_seed: int = parameter(0, 'sampling noise of the evaluation')
+    frame_width: int = parameter(480, 'width of the before/after frames', unit='px', low=1)
+    frame_height: int = parameter(360, 'height of the before/after frames', unit='px', low=1)
+    runs_dir: str = parameter('runs', 'the report goes to <runs_dir>/<timestamp>/')
+    startup_timeout_s: float = parameter(180.0, 'nodes up and the policy active within this',
+                                         unit='s', low=0.0, low_open=True)
+    iteration_timeout_s: float = parameter(300.0, 'at most this long between two iterations',
+                                           unit='s', low=0.0, low_open=True)
+    swap_timeout_s: float = parameter(60.0, 'announcement -> active in the policy node within '
+                                      'this', unit='s', low=0.0, low_open=True)
 
     def checkpoint_path(self, root: Path = Path('.')) -> Path:
         """Return the base checkpoint (``models/base/<task>_base.pact`` under ``root``)."""
@@ -53,18 +55,24 @@ class DemoSettings:
         return asdict(self)
 
 
-def _convert(name: str, value, default):
-    if isinstance(default, bool) or not isinstance(default, (int, float, str)):
-        raise TypeError(f'demo setting {name} has an unsupported type')
-    try:
-        return type(default)(value)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f'demo setting {name}={value!r} is not a {type(default).__name__}'
-                         ) from error
+def _convert(item, value):
+    """Return ``value`` as ``item``'s scalar type where it converts (e.g. '2' for an int)."""
+    if item.kind in (int, float, str) and isinstance(value, (int, float, str)) and not isinstance(
+            value, bool):
+        try:
+            return item.kind(value)
+        except ValueError:
+            pass  # from_dict names the parameter and what it must be
+    return value
 
 
 def load_settings(overlay: Path, overrides: dict = None) -> DemoSettings:
-    """Return the settings of ``overlay``'s ``mujoco_demo`` section with ``overrides`` applied."""
+    """
+    Return the settings of ``overlay``'s ``mujoco_demo`` section with ``overrides`` applied.
+
+    ``overrides`` (e.g. the command line's): None values are ignored. Unknown names and values
+    out of range raise ``ParameterError`` (a ValueError) naming the parameter.
+    """
     overlay = Path(overlay)
     try:
         document = yaml.safe_load(overlay.read_text()) or {}
@@ -72,10 +80,7 @@ def load_settings(overlay: Path, overrides: dict = None) -> DemoSettings:
         raise ValueError(f'cannot read the demo overlay {overlay}: {error}') from error
     section = (document.get(SECTION) or {}).get('ros__parameters') or {}
     values = dict(section, **{k: v for k, v in (overrides or {}).items() if v is not None})
-    defaults = {field.name: field.default for field in fields(DemoSettings)}
-    unknown = sorted(set(values) - set(defaults))
-    if unknown:
-        raise ValueError(f'unknown demo settings {unknown} in {overlay} (known: '
-                         f'{sorted(defaults)})')
-    return DemoSettings(**{name: _convert(name, value, defaults[name])
-                           for name, value in values.items()})
+    known = {item.name: item for item in specs(DemoSettings)}
+    values = {name: _convert(known[name], value) if name in known else value
+              for name, value in values.items()}
+    return from_dict(DemoSettings, values, f'{overlay} {SECTION}')

@@ -112,26 +112,37 @@ class GuidanceSchedule:
         return torch.where(mask, self.weight(beta), torch.zeros_like(beta))
 
 
-REFERENCE_PRESETS = {
-    f'reference_w{w:g}': GuidanceSchedule(mode='lowest_steps', num_steps=3,
-                                          weighting='inverse_beta', scale=w)
-    for w in (0.01, 0.03, 0.1)
-}
+# Preset names, one constant each (the scale w is part of the name: w = 0.03 in reference_w0.03).
+REFERENCE_W0_01 = 'reference_w0.01'
+REFERENCE_W0_03 = 'reference_w0.03'
+REFERENCE_W0_1 = 'reference_w0.1'
+LOW_NOISE_W1 = 'low_noise_w1'
+LOW_NOISE_W3 = 'low_noise_w3'
+TILT_EXACT = 'tilt_exact'
 
 
-LOW_NOISE_PRESETS = {
-    f'low_noise_w{w:g}': GuidanceSchedule(mode='min_alpha', min_alpha=0.9, weighting='constant',
-                                          scale=w)
-    for w in (1.0, 3.0)
-}
+def _reference(scale: float) -> GuidanceSchedule:
+    return GuidanceSchedule(mode='lowest_steps', num_steps=3, weighting='inverse_beta',
+                            scale=scale)
+
+
+def _low_noise(scale: float) -> GuidanceSchedule:
+    return GuidanceSchedule(mode='min_alpha', min_alpha=0.9, weighting='constant', scale=scale)
+
+
+REFERENCE_PRESETS = {REFERENCE_W0_01: _reference(0.01), REFERENCE_W0_03: _reference(0.03),
+                     REFERENCE_W0_1: _reference(0.1)}
+
+
+LOW_NOISE_PRESETS = {LOW_NOISE_W1: _low_noise(1.0), LOW_NOISE_W3: _low_noise(3.0)}
 
 
 PRESETS = {**REFERENCE_PRESETS, **LOW_NOISE_PRESETS,
-           'tilt_exact': GuidanceSchedule(mode='all', weighting='constant', scale=1.0)}
+           TILT_EXACT: GuidanceSchedule(mode='all', weighting='constant', scale=1.0)}
 
 # One round of the ε teacher of the Gaussian toy with this preset moves the mean 0.97× as far as
 # the closed-form tilt (DDIM, 10 steps), the flow teacher 0.06× (Euler, 10 steps); see README.
-DEFAULT_PRESET = 'low_noise_w3'
+DEFAULT_PRESET = LOW_NOISE_W3
 
 
 def preset(name: str) -> GuidanceSchedule:

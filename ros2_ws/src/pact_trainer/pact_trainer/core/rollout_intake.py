@@ -39,12 +39,17 @@ class StepRecord:
     scene_version: int = 0
 
 
+# Steps with values beyond this many normalizer ranges from the centre are refused.
+DEFAULT_MAX_NORMALIZED = 100.0
+
+
 class RolloutIntake:
     """Accumulate validated steps for a policy configuration; drain them as a RolloutBatch."""
 
     def __init__(self, observation_names, action_names, horizon: int, n_action_steps: int,
                  obs_dim: int = 0, action_dim: int = 0, observation_normalizer=None,
-                 action_normalizer=None, max_normalized: float = 100.0):
+                 action_normalizer=None,
+                 max_normalized: float = DEFAULT_MAX_NORMALIZED):
         """
         Prepare an empty intake for a policy with these names and sizes.
 

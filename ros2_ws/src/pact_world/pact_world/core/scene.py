@@ -39,6 +39,8 @@ from pact_world.core.spatial import Pose, rpy_to_quaternion
 import yaml
 
 SHAPE_TYPES = ('box', 'sphere', 'cylinder', 'capsule', 'half_space', 'mesh')
+# Most obstacles + objects a node accepts in one scene message from a peer (its max_obstacles).
+DEFAULT_MAX_OBSTACLES = 256
 OBJECT_SHAPE_TYPES = ('box', 'sphere', 'cylinder')
 
 # Keys each shape type needs (besides name/type/pose) and may have.
