@@ -3,9 +3,9 @@
 """
 Align a policy in the embedded MuJoCo world: sim node + the shared PACT stack with a local trainer.
 
-The same graph `make demo` runs as separate processes, reading the same parameter files
-(packaged config/<area>/<node>.yaml, then config/demo/mujoco_demo.yaml as the overlay).
-Example::
+Bring-up ``mujoco`` of the node graph (config/graph/pact_graph.yaml): the same nodes `make demo`
+runs as separate processes, reading the same parameter files (packaged
+config/<area>/<node>.yaml, then the bring-up's overlay config/demo/mujoco_demo.yaml). Example::
 
     ros2 launch pact_policy align_mujoco.launch.py task:=reach \
         base_checkpoint:=/path/to/reach_base.pact rviz:=true
@@ -24,7 +24,12 @@ from launch.substitutions import Command, LaunchConfiguration, PathJoinSubstitut
 from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import ParameterValue
 from launch_ros.substitutions import FindPackageShare
+from pact_policy.graph_launch import (bringup_nodes, default_overlay, include_arguments,
+                                      included_launch_file)
 from pact_policy.launch_support import package_is_installed, prepare_run_directory
+from pact_policy.node_graph import load_graph
+
+BRINGUP = 'mujoco'  # in config/graph/pact_graph.yaml
 
 ARGUMENTS = [
     ('task', 'reach', 'bundled task: reach, pick or carry'),
@@ -69,26 +74,24 @@ def state_publisher_actions(context) -> list:
 
 def generate_launch_description() -> LaunchDescription:
     """Return the MuJoCo alignment graph."""
-    demo_overlay = packaged('pact_policy', 'config', 'demo', 'mujoco_demo.yaml')
+    graph = load_graph()
     arguments = [DeclareLaunchArgument(name, default_value=default, description=text)
                  for name, default, text in ARGUMENTS]
     arguments.append(DeclareLaunchArgument(
-        'params_file', default_value=demo_overlay,
+        'params_file', default_value=default_overlay(BRINGUP, graph),
         description='overlay YAML for every node (default: config/demo/mujoco_demo.yaml)'))
-    sim = Node(
-        package='pact_sim', executable='sim_node', name='sim_node', output='screen',
-        cwd=LaunchConfiguration('run_dir'),
-        parameters=[packaged('pact_sim', 'config', 'sim', 'sim_node.yaml'),
-                    {'use_sim_time': False, 'task': LaunchConfiguration('task')},
-                    LaunchConfiguration('params_file')])
+    simulator = bringup_nodes(BRINGUP, {'use_sim_time': False,
+                                        'task': LaunchConfiguration('task')},
+                              LaunchConfiguration('params_file'), LaunchConfiguration('run_dir'),
+                              graph)
     stack = IncludeLaunchDescription(
-        PythonLaunchDescriptionSource(packaged('pact_policy', 'launch', 'pact_stack.launch.py')),
-        launch_arguments={
-            'use_sim_time': 'true', 'trainer': 'local',
+        PythonLaunchDescriptionSource(included_launch_file(BRINGUP, graph)),
+        launch_arguments=include_arguments(BRINGUP, {
             'model_path': LaunchConfiguration('base_checkpoint'),
             'base_checkpoint': LaunchConfiguration('base_checkpoint'),
             'params_file': LaunchConfiguration('params_file'),
             'run_dir': LaunchConfiguration('run_dir'),
-            'rviz': LaunchConfiguration('rviz')}.items())
-    return LaunchDescription([*arguments, OpaqueFunction(function=resolve_run_directory), sim,
-                              OpaqueFunction(function=state_publisher_actions), stack])
+            'rviz': LaunchConfiguration('rviz')}, graph))
+    return LaunchDescription([*arguments, OpaqueFunction(function=resolve_run_directory),
+                              *simulator, OpaqueFunction(function=state_publisher_actions),
+                              stack])

@@ -11,7 +11,8 @@ after an explicit activate transition; the e-stop is latched until ~/reset_estop
         driver_package:=franka_bringup driver_launch_file:=franka.launch.py \
         params_file:=/path/to/my_robot.yaml model_path:=/path/to/policy.pact trainer:=remote
 
-Put robot-specific parameters (SRDF, scene YAML, margins, joint names, topics) in
+The PACT nodes are bring-up ``real`` of the node graph (config/graph/pact_graph.yaml). Put
+robot-specific parameters (SRDF, scene YAML, margins, joint names, topics) in
 ``params_file``, keyed by node name like config/<area>/<node>.yaml.
 """
 
@@ -24,6 +25,10 @@ from launch.substitutions import (Command, LaunchConfiguration, PathJoinSubstitu
 from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import ParameterValue
 from launch_ros.substitutions import FindPackageShare
+from pact_policy.graph_launch import include_arguments, included_launch_file
+from pact_policy.node_graph import load_graph
+
+BRINGUP = 'real'  # in config/graph/pact_graph.yaml
 
 ARGUMENTS = [
     ('robot_description_source', 'driver',
@@ -60,10 +65,10 @@ def generate_launch_description() -> LaunchDescription:
         parameters=[{'robot_description': description,
                      'use_sim_time': LaunchConfiguration('use_sim_time')}],
         condition=LaunchConfigurationEquals('robot_description_source', 'file'))
+    graph = load_graph()
     stack = IncludeLaunchDescription(
-        PythonLaunchDescriptionSource(PathJoinSubstitution([
-            FindPackageShare('pact_policy'), 'launch', 'pact_stack.launch.py'])),
-        launch_arguments={name: LaunchConfiguration(name) for name in (
+        PythonLaunchDescriptionSource(included_launch_file(BRINGUP, graph)),
+        launch_arguments=include_arguments(BRINGUP, {name: LaunchConfiguration(name) for name in (
             'namespace', 'use_sim_time', 'params_file', 'model_path', 'controller', 'trainer',
-            'base_checkpoint', 'rviz')}.items())
+            'base_checkpoint', 'rviz')}, graph))
     return LaunchDescription([*arguments, driver, state_publisher, stack])

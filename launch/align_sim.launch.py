@@ -10,6 +10,8 @@ joint_trajectory_controller or forward_position_controller, as on the real robot
 
     ros2 launch pact_policy align_sim.launch.py urdf_file:=/path/to/panda_gz.urdf.xacro \
         world:=/path/to/table_world.sdf model_path:=/path/to/policy.pact
+
+The PACT nodes are bring-up ``gazebo`` of the node graph (config/graph/pact_graph.yaml).
 """
 
 from launch import LaunchDescription
@@ -19,6 +21,10 @@ from launch.substitutions import Command, LaunchConfiguration, PathJoinSubstitut
 from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import ParameterValue
 from launch_ros.substitutions import FindPackageShare
+from pact_policy.graph_launch import include_arguments, included_launch_file
+from pact_policy.node_graph import load_graph
+
+BRINGUP = 'gazebo'  # in config/graph/pact_graph.yaml
 
 ARGUMENTS = [
     ('urdf_file', '', 'URDF/xacro with a gz_ros2_control <ros2_control> block (required)'),
@@ -53,11 +59,11 @@ def generate_launch_description() -> LaunchDescription:
     spawners = [Node(package='controller_manager', executable='spawner', output='screen',
                      arguments=[controller, '--controller-manager', '/controller_manager'])
                 for controller in ('joint_state_broadcaster', LaunchConfiguration('controller'))]
+    graph = load_graph()
     stack = IncludeLaunchDescription(
-        PythonLaunchDescriptionSource(PathJoinSubstitution([
-            FindPackageShare('pact_policy'), 'launch', 'pact_stack.launch.py'])),
-        launch_arguments={'use_sim_time': 'true', **{name: LaunchConfiguration(name) for name in (
-            'params_file', 'model_path', 'controller', 'trainer', 'base_checkpoint', 'rviz')}
-        }.items())
+        PythonLaunchDescriptionSource(included_launch_file(BRINGUP, graph)),
+        launch_arguments=include_arguments(BRINGUP, {name: LaunchConfiguration(name) for name in (
+            'params_file', 'model_path', 'controller', 'trainer', 'base_checkpoint', 'rviz')},
+            graph))
     return LaunchDescription([*arguments, gazebo, state_publisher, spawn, clock_bridge,
                               *spawners, stack])

@@ -3,10 +3,13 @@
 """
 The PACT nodes every bring-up shares: policy node, constraint node, optional local trainer, RViz.
 
-Included by align_real / align_sim / align_mujoco. Parameters come from the installed YAML files
-(config/<area>/<node>.yaml) with the caller's ``params_file`` layered on top; nothing is defined
-here twice. The policy node is a lifecycle node that configures itself and waits INACTIVE: on a
-real robot (use_sim_time false) it only commands after an explicit activate transition.
+Included by align_real / align_sim / align_mujoco. The nodes are bring-up ``stack`` of the node
+graph (config/graph/pact_graph.yaml): names, executables, parameter files, the launch arguments
+that start the trainer and RViz all come from there; this file supplies the run parameters from
+its launch arguments. Parameters come from the installed YAML files (config/<area>/<node>.yaml)
+with the caller's ``params_file`` layered on top; nothing is defined here twice. The policy node
+is a lifecycle node that configures itself and waits INACTIVE: on a real robot (use_sim_time
+false) it only commands after an explicit activate transition.
 
 Every node starts in the run directory ``run_dir`` (default: a fresh ``runs/<UTC time>`` under
 the directory ``ros2 launch`` runs in), so relative output paths of the parameter files (the
@@ -15,11 +18,13 @@ trainer's logs, state and models) land there; see pact_policy.launch_support.
 
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, GroupAction, LogInfo, OpaqueFunction
-from launch.conditions import IfCondition, LaunchConfigurationEquals
-from launch.substitutions import LaunchConfiguration, PathJoinSubstitution, PythonExpression
-from launch_ros.actions import LifecycleNode, Node, PushRosNamespace
-from launch_ros.substitutions import FindPackageShare
+from launch.substitutions import LaunchConfiguration, PythonExpression
+from launch_ros.actions import PushRosNamespace
+from pact_policy.graph_launch import bringup_nodes, default_overlay
 from pact_policy.launch_support import prepare_run_directory
+from pact_policy.node_graph import load_graph
+
+BRINGUP = 'stack'  # in config/graph/pact_graph.yaml
 
 ARGUMENTS = [
     ('namespace', '', 'namespace of this robot (e.g. robot1)'),
@@ -36,28 +41,10 @@ ARGUMENTS = [
 ]
 
 
-def packaged(package: str, *path: str) -> PathJoinSubstitution:
-    """Return an installed file of ``package``."""
-    return PathJoinSubstitution([FindPackageShare(package), *path])
-
-
-def overlay_file() -> PythonExpression:
-    """Return the caller's ``params_file``, or the packaged no-op overlay when it is empty."""
-    no_overrides = packaged('pact_policy', 'config', 'launch', 'no_overrides.yaml')
-    return PythonExpression(["'", LaunchConfiguration('params_file'), "' or '", no_overrides,
-                             "'"])
-
-
-def node_parameters(package: str, area: str, node: str, **overrides) -> list:
-    """
-    Return the parameter sources of ``node``, later ones winning.
-
-    The packaged YAML, then this launch's arguments, then the caller's ``params_file`` (so a
-    robot's own file has the last word, e.g. its SRDF, scene file or margins).
-    """
-    return [packaged(package, 'config', area, f'{node}.yaml'),
-            {'use_sim_time': LaunchConfiguration('use_sim_time'), **overrides},
-            overlay_file()]
+def overlay_file(graph) -> PythonExpression:
+    """Return the caller's ``params_file``, or the bring-up's default overlay when it is empty."""
+    return PythonExpression(["'", LaunchConfiguration('params_file'), "' or '",
+                             default_overlay(BRINGUP, graph), "'"])
 
 
 def resolve_run_directory(context) -> list:
@@ -73,28 +60,12 @@ def generate_launch_description() -> LaunchDescription:
     output_mode = PythonExpression([
         "'forward' if '", LaunchConfiguration('controller'),
         "' == 'forward_position_controller' else 'trajectory'"])
-    policy = LifecycleNode(
-        package='pact_policy', executable='policy_node', name='policy_node', namespace='',
-        output='screen', cwd=LaunchConfiguration('run_dir'),
-        parameters=node_parameters('pact_policy', 'policy', 'policy_node',
-                                   model_path=LaunchConfiguration('model_path'),
-                                   output_mode=output_mode))
-    constraints = Node(
-        package='pact_constraints', executable='constraint_node', name='constraint_node',
-        output='screen', cwd=LaunchConfiguration('run_dir'),
-        parameters=node_parameters('pact_constraints', 'constraints', 'constraint_node'))
-    trainer = Node(
-        package='pact_trainer', executable='trainer_node', name='trainer_node', output='screen',
-        cwd=LaunchConfiguration('run_dir'),
-        parameters=node_parameters('pact_trainer', 'trainer', 'trainer_node',
-                                   base_checkpoint=LaunchConfiguration('base_checkpoint')),
-        condition=LaunchConfigurationEquals('trainer', 'local'))
-    rviz = Node(
-        package='rviz2', executable='rviz2', name='rviz2', output='log',
-        arguments=['-d', packaged('pact_policy', 'rviz', 'pact.rviz')],
-        parameters=[{'use_sim_time': LaunchConfiguration('use_sim_time')}],
-        condition=IfCondition(LaunchConfiguration('rviz')))
-    group = GroupAction([PushRosNamespace(LaunchConfiguration('namespace')),
-                         policy, constraints, trainer, rviz])
+    graph = load_graph()
+    run_values = {'use_sim_time': LaunchConfiguration('use_sim_time'),
+                  'model_path': LaunchConfiguration('model_path'), 'output_mode': output_mode,
+                  'base_checkpoint': LaunchConfiguration('base_checkpoint')}
+    nodes = bringup_nodes(BRINGUP, run_values, overlay_file(graph), LaunchConfiguration('run_dir'),
+                          graph)
+    group = GroupAction([PushRosNamespace(LaunchConfiguration('namespace')), *nodes])
     return LaunchDescription([*arguments, OpaqueFunction(function=resolve_run_directory),
                               group])

@@ -9,17 +9,20 @@ when present. Example::
     ros2 launch pact_policy trainer.launch.py base_checkpoint:=/data/base.pact \
         params_file:=/data/lab_trainer.yaml
 
-The trainer runs in ``run_dir`` (default: a fresh ``runs/<UTC time>`` under the directory
+The node is bring-up ``trainer`` of the node graph (config/graph/pact_graph.yaml). The trainer
+runs in ``run_dir`` (default: a fresh ``runs/<UTC time>`` under the directory
 ``ros2 launch`` runs in), where its relative ``log_dir`` and ``state_dir`` land; pass the same
 ``run_dir`` again to resume a trainer.
 """
 
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, LogInfo, OpaqueFunction
-from launch.substitutions import LaunchConfiguration, PathJoinSubstitution, PythonExpression
-from launch_ros.actions import Node
-from launch_ros.substitutions import FindPackageShare
+from launch.substitutions import LaunchConfiguration, PythonExpression
+from pact_policy.graph_launch import bringup_nodes, default_overlay
 from pact_policy.launch_support import prepare_run_directory
+from pact_policy.node_graph import load_graph
+
+BRINGUP = 'trainer'  # in config/graph/pact_graph.yaml
 
 ARGUMENTS = [
     ('base_checkpoint', '', 'base policy archive (.pact) to align (required)'),
@@ -39,15 +42,10 @@ def generate_launch_description() -> LaunchDescription:
     """Return the trainer-only graph."""
     arguments = [DeclareLaunchArgument(name, default_value=default, description=text)
                  for name, default, text in ARGUMENTS]
-    no_overrides = PathJoinSubstitution([FindPackageShare('pact_policy'), 'config', 'launch',
-                                         'no_overrides.yaml'])
+    graph = load_graph()
     overlay = PythonExpression(["'", LaunchConfiguration('params_file'), "' or '",
-                                no_overrides, "'"])
-    trainer = Node(
-        package='pact_trainer', executable='trainer_node', name='trainer_node', output='screen',
-        cwd=LaunchConfiguration('run_dir'),
-        parameters=[PathJoinSubstitution([FindPackageShare('pact_trainer'), 'config', 'trainer',
-                                          'trainer_node.yaml']),
-                    {'base_checkpoint': LaunchConfiguration('base_checkpoint')}, overlay])
+                                default_overlay(BRINGUP, graph), "'"])
+    nodes = bringup_nodes(BRINGUP, {'base_checkpoint': LaunchConfiguration('base_checkpoint')},
+                          overlay, LaunchConfiguration('run_dir'), graph)
     return LaunchDescription([*arguments, OpaqueFunction(function=resolve_run_directory),
-                              trainer])
+                              *nodes])

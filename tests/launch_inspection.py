@@ -12,6 +12,7 @@ substitutions performed (name, namespace, parameters, remappings) and is recorde
 
 from dataclasses import dataclass, field
 import pathlib
+import tempfile
 from typing import Dict, List, Optional
 
 import yaml
@@ -29,6 +30,27 @@ class PlannedNode:
     remappings: List[tuple] = field(default_factory=list)
     arguments: List[str] = field(default_factory=list)
     cwd: Optional[str] = None
+    parameter_files: List[str] = field(default_factory=list)   # YAML files, in order
+    run_values: Dict[str, object] = field(default_factory=dict)  # the launch's inline values
+
+
+def _is_inline(path: str) -> bool:
+    """Return True for the temporary file launch_ros writes a node's inline parameters to."""
+    path = pathlib.Path(path)
+    return path.parent == pathlib.Path(tempfile.gettempdir()) and path.name.startswith(
+        'launch_params_')
+
+
+def _sources(node) -> tuple:
+    """Return (parameter files, merged inline values) of the node, in command-line order."""
+    files, inline = [], {}
+    for value, is_file in node._Node__expanded_parameter_arguments or []:
+        if is_file and not _is_inline(value):
+            files.append(value)
+        elif is_file:
+            for section in (yaml.safe_load(pathlib.Path(value).read_text()) or {}).values():
+                inline.update((section or {}).get('ros__parameters', {}))
+    return files, inline
 
 
 def _parameters(node, context) -> dict:
@@ -53,12 +75,14 @@ def _planned(node, context) -> PlannedNode:
     arguments = [perform_substitutions(context, normalize_to_list_of_substitutions(argument))
                  for argument in node._Node__arguments or []]
     cwd = node.process_description.cwd
+    files, inline = _sources(node)
     return PlannedNode(
         package=node.node_package, executable=node.node_executable,
         name=None if node._Node__node_name is None else node._Node__expanded_node_name,
         namespace=node.expanded_node_namespace, parameters=_parameters(node, context),
         remappings=list(node.expanded_remapping_rules or []), arguments=arguments,
-        cwd=None if cwd is None else perform_substitutions(context, cwd))
+        cwd=None if cwd is None else perform_substitutions(context, cwd),
+        parameter_files=files, run_values=inline)
 
 
 def _expand(entities, context, found: list) -> None:

@@ -7,20 +7,21 @@ There is no Docker engine on our CI machines, so the compose file is read with P
 reference it makes is followed: profiles, build contexts and Dockerfiles, the modules its
 commands run, every file a command or the environment names inside the image (which must exist
 in the repository AND be copied into the image by the service's Dockerfile), the GPU reservation
-of the trainer, and that the ``sim`` profile starts the same nodes with the same parameter files
-as ``make demo`` (pact_eval.demo_graph).
+of the trainer, and that every profile starts the nodes of its bring-up in the node graph
+(config/graph/pact_graph.yaml: ``compose_profile``) with the graph's command lines
+(``pact_policy.node_graph.command_line``, which ``make demo`` uses too): module, node name,
+parameter file, the bring-up's overlay, and only the node's run parameters.
 """
 
 import pathlib
 import re
 import xml.etree.ElementTree as ElementTree
 
-from pact_eval.demo_graph import NODES
+from pact_policy.node_graph import command_line, GRAPH_FILE, load_graph
 import pytest
 import yaml
 
 IMAGE_ROOT = '/opt/pact_ros/'  # WORKDIR of both images: the repository's layout below it
-RUN_VALUES = {'task', 'model_path', 'base_checkpoint'}  # what launch arguments pass with -p
 VARIABLE = re.compile(r'\$\{(\w+)(?::?-([^}]*))?\}')
 
 
@@ -35,16 +36,28 @@ def compose(repo_root) -> dict:
     return yaml.safe_load((repo_root / 'docker' / 'compose.yaml').read_text())
 
 
+@pytest.fixture
+def graph(repo_root):
+    """Return the node graph of the repository."""
+    return load_graph(repo_root / GRAPH_FILE)
+
+
 def services_of(compose: dict, profile: str) -> dict:
     """Return the services of ``profile``."""
     return {name: service for name, service in compose['services'].items()
             if profile in service.get('profiles', [])}
 
 
-def command_of(service: dict) -> list:
-    """Return the service's command as a list of strings with variable defaults filled in."""
+def command_of(service: dict, defaults: bool = True) -> list:
+    """Return the service's command as a list of strings (variable defaults filled in)."""
     assert isinstance(service['command'], list), 'use the list form of command'
-    return [with_defaults(str(part)) for part in service['command']]
+    return [with_defaults(str(part)) if defaults else str(part) for part in service['command']]
+
+
+def run_values_of(command: list) -> dict:
+    """Return the ``-p name:=value`` arguments of a ROS command line."""
+    return dict(part.split(':=', 1) for i, part in enumerate(command)
+                if i and command[i - 1] == '-p')
 
 
 def dockerfile_of(repo_root: pathlib.Path, service: dict) -> pathlib.Path:
@@ -121,36 +134,57 @@ def test_every_file_a_command_names_is_in_the_repository_and_the_image(repo_root
     assert checked >= 2 * len(compose['services']) - 1
 
 
-def test_parameter_files_belong_to_the_node_that_reads_them(repo_root, compose):
+def test_parameter_files_belong_to_the_node_that_reads_them(repo_root, compose, graph):
     for name, service in compose['services'].items():
         command = command_of(service)
         if '--ros-args' not in command:
             continue
-        node = node_name(command)
+        node = graph.node(node_name(command))
         packaged, *overlays = parameter_files(command)
-        assert packaged == f'{IMAGE_ROOT}config/{NODES[node][2]}/{node}.yaml', name
+        assert packaged == IMAGE_ROOT + node.parameter_file.path, name
         for overlay in overlays:
             document = yaml.safe_load(image_file(repo_root, service, overlay).read_text())
-            assert set(document) & {node, '/**'}, f'{name}: {overlay} has nothing for {node}'
-        run_values = {part.split(':=')[0] for i, part in enumerate(command)
-                      if i and command[i - 1] == '-p'}
-        assert run_values <= RUN_VALUES, f'{name}: parameters set in compose.yaml: {run_values}'
+            assert set(document) & {node.name, '/**'}, (
+                f'{name}: {overlay} has nothing for {node.name}')
+        run_values = set(run_values_of(command))
+        assert run_values <= set(node.run_parameters), (
+            f'{name}: parameters set in compose.yaml: {run_values}')
 
 
-def test_the_sim_profile_is_the_graph_of_make_demo(repo_root, compose):
-    demo_nodes = {}
-    for service in services_of(compose, 'sim').values():
-        command = command_of(service)
-        if '--ros-args' in command:
-            demo_nodes[node_name(command)] = (command[2], parameter_files(command))
-    expected = {node: (module, [f'{IMAGE_ROOT}config/{area}/{node}.yaml',
-                                f'{IMAGE_ROOT}config/demo/mujoco_demo.yaml'])
-                for node, (_, module, area) in NODES.items()}
-    assert demo_nodes == expected
+def test_every_profile_is_a_bringup_of_the_node_graph(compose, graph):
+    profiles = {p for service in compose['services'].values() for p in service['profiles']}
+    assert profiles == {entry.compose_profile for entry in graph.bringups.values()
+                        if entry.compose_profile}
+
+
+@pytest.mark.parametrize('profile', ['sim', 'real', 'trainer'])
+def test_each_profile_starts_its_bringup_with_the_command_lines_of_the_graph(compose, graph,
+                                                                            profile):
+    bringup = graph.by_compose_profile(profile)
+    commands = {}
+    for name, service in services_of(compose, profile).items():
+        if '--ros-args' in command_of(service):
+            node = node_name(command_of(service))
+            assert node not in commands, f'{name}: a second service runs {node}'
+            commands[node] = command_of(service, defaults=False)
+    assert list(commands) == [node.name for node in graph.resolve(bringup.name)], profile
+    overlay = IMAGE_ROOT + graph.overlay(bringup.name).path
+    for node_name_, command in commands.items():
+        node = graph.node(node_name_)
+        packaged, written_overlay = parameter_files(command)
+        assert with_defaults(written_overlay) == overlay, f'{node.name}: overlay {written_overlay}'
+        # the graph's command line with compose's own overlay and run values as written
+        # (variables unexpanded): module, node name, file order and -p order must match
+        assert command == command_line(node, 'python', [IMAGE_ROOT + node.parameter_file.path,
+                                                        written_overlay],
+                                       run_values_of(command)), node.name
+
+
+def test_the_sim_profile_drives_episodes_like_make_demo(compose, graph):
     drivers = [command_of(s) for s in services_of(compose, 'sim').values()
                if command_of(s)[2] == 'pact_eval.episode_driver']
     assert drivers == [['python', '-m', 'pact_eval.episode_driver', '--params-file',
-                        f'{IMAGE_ROOT}config/demo/mujoco_demo.yaml']]
+                        IMAGE_ROOT + graph.overlay(graph.by_compose_profile('sim').name).path]]
 
 
 def test_the_real_profile_starts_policy_and_constraints_with_an_inactive_policy(repo_root,
@@ -164,6 +198,8 @@ def test_the_real_profile_starts_policy_and_constraints_with_an_inactive_policy(
         document = yaml.safe_load(image_file(repo_root, nodes['policy_node'], path).read_text())
         for key in ('/**', 'policy_node'):
             parameters.update((document.get(key) or {}).get('ros__parameters') or {})
+    parameters.update({name: yaml.safe_load(value)  # -p values come last and win
+                       for name, value in run_values_of(policy).items()})
     assert parameters['autostart_activate'] is False
     assert parameters.get('use_sim_time', False) is False  # else new weights auto-activate
     for service in real.values():

@@ -8,7 +8,9 @@ packages outside this repository: a vendor driver package ``fake_arm_driver`` wh
 file starts a driver node with remappings, and ``ros_gz_sim`` with a ``gz_sim.launch.py``. A
 ``xacro`` stand-in on PATH prints the URDF file it is given. The descriptions are visited in a
 real ``launch.LaunchContext`` (arguments, conditions, includes, namespaces all evaluated) and
-every launch_ros Node is resolved without being started (``launch_inspection``).
+every launch_ros Node is resolved without being started (``launch_inspection``). Each launch file
+starts exactly the nodes its bring-up of the node graph (config/graph/pact_graph.yaml) resolves
+to with the same arguments, each as the graph describes it.
 """
 
 import importlib.util
@@ -187,3 +189,70 @@ def test_align_mujoco_starts_robot_state_publisher_when_installed(fake_ros):
     assert 'robot_state_publisher' not in by_name(expand_launch_file(
         launch_dir / 'align_mujoco.launch.py',
         {'base_checkpoint': 'policy.pact', 'robot_state_publisher': 'false'}))
+
+
+# Nodes of the launch files' environment that the node graph does not describe (simulator,
+# controllers, robot description): the vendor driver's, Gazebo's, ros2_control's, TF's.
+ENVIRONMENT_NODES = {('fake_arm_driver', 'fake_arm_hardware'), ('ros_gz_sim', 'gzserver'),
+                     ('ros_gz_sim', 'create'), ('ros_gz_bridge', 'parameter_bridge'),
+                     ('controller_manager', 'spawner'),
+                     ('robot_state_publisher', 'robot_state_publisher')}
+
+
+def declared_defaults(path: pathlib.Path) -> dict:
+    """Return {argument: default} of the launch arguments ``path`` declares itself."""
+    from launch import LaunchContext
+    from launch.actions import DeclareLaunchArgument
+    from launch.launch_description_sources import PythonLaunchDescriptionSource
+    from launch.utilities import perform_substitutions
+    context = LaunchContext()
+    description = PythonLaunchDescriptionSource(str(path)).get_launch_description(context)
+    return {entity.name: perform_substitutions(context, entity.default_value)
+            for entity in description.entities if isinstance(entity, DeclareLaunchArgument)}
+
+
+@pytest.mark.parametrize('launch_file, arguments', [
+    ('align_mujoco.launch.py', {'base_checkpoint': 'policy.pact'}),
+    ('align_mujoco.launch.py', {'base_checkpoint': 'policy.pact', 'rviz': 'true'}),
+    ('align_real.launch.py', {'driver_package': 'fake_arm_driver',
+                              'driver_launch_file': 'fake_arm.launch.py'}),
+    ('align_real.launch.py', {'trainer': 'local', 'rviz': 'True', 'namespace': 'arm1',
+                              'params_file': 'robot.yaml'}),
+    ('align_sim.launch.py', {'urdf_file': 'robot.urdf'}),
+    ('align_sim.launch.py', {'urdf_file': 'robot.urdf', 'trainer': 'remote', 'rviz': '1'}),
+    ('pact_stack.launch.py', {}),
+    ('pact_stack.launch.py', {'trainer': 'local', 'namespace': 'arm2'}),
+    ('trainer.launch.py', {}),
+    ('trainer.launch.py', {'params_file': 'robot.yaml', 'base_checkpoint': 'policy.pact'}),
+])
+def test_each_launch_file_starts_the_nodes_of_its_bringup_as_the_graph_says(
+        fake_ros, launch_file, arguments):
+    from launch_inspection import expand_launch_file
+    from pact_policy.node_graph import GRAPH_FILE, load_graph
+    folder, launch_dir = fake_ros
+    graph = load_graph(REPO_ROOT / GRAPH_FILE)
+    bringup = graph.by_launch_file(launch_file)
+    given = {**declared_defaults(launch_dir / launch_file), **arguments}
+    expected = graph.resolve(bringup.name, given)
+    planned = expand_launch_file(launch_dir / launch_file, arguments)
+    ours = [node for node in planned if node.name in graph.nodes]
+    assert [node.name for node in ours] == [node.name for node in expected]
+    assert {(node.package, node.executable) for node in planned
+            if node.name not in graph.nodes} <= ENVIRONMENT_NODES
+    overlay = given.get('params_file') or str(graph.overlay(bringup.name).installed())
+    for started, node in zip(ours, expected, strict=True):
+        assert (started.package, started.executable) == (node.package, node.executable)
+        namespace = '/'.join(part.strip('/') for part in (given.get('namespace', ''),
+                                                         node.namespace) if part)
+        unspecified = started.namespace == '<node_namespace_unspecified>'  # i.e. '/'
+        assert ('/' if unspecified else started.namespace) == '/' + namespace, started
+        assert started.remappings == list(node.remappings)
+        assert started.arguments == [str(argument.installed()) if hasattr(argument, 'installed')
+                                     else argument for argument in node.arguments]
+        assert set(started.run_values) <= set(node.run_parameters), started.name
+        if node.parameter_file is None:  # a ROS tool: no overlay, no run directory
+            assert started.parameter_files == [] and started.cwd is None, started
+        else:
+            assert started.parameter_files == [str(node.parameter_file.installed()),
+                                               str(folder / overlay)], started
+            assert started.cwd and pathlib.Path(started.cwd).is_dir()

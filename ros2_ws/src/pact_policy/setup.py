@@ -22,6 +22,8 @@ setup(
         ('share/' + PACKAGE + '/rviz', glob('../../../rviz/*.rviz')),
         ('share/' + PACKAGE + '/config/launch', glob('../../../config/launch/*.yaml')),
         ('share/' + PACKAGE + '/config/demo', glob('../../../config/demo/*.yaml')),
+        # the node graph every launch file, `make demo` and docker/compose.yaml follow
+        ('share/' + PACKAGE + '/config/graph', glob('../../../config/graph/*.yaml')),
     ],
     install_requires=['setuptools'],
     zip_safe=False,

@@ -3,12 +3,14 @@
 """
 ROS wiring of the MuJoCo demo: the node graph as separate processes, and a node that drives it.
 
-``node_commands`` builds the command line of each node exactly as the launch files start it:
-the packaged ``config/<area>/<node>.yaml`` first, the demo overlay (``config/demo/
-mujoco_demo.yaml``) second, and only run-specific values (checkpoint path, task, first seed) as
-``-p`` arguments, the way launch arguments are passed. ``DemoDriver`` is an rclpy node that
-watches PolicyStatus, ModelAnnouncement, AlignmentStatus, PolicyStep and EpisodeEvent, and
-starts the next episode with a fixed seed (``sim_node/reset_episode``) whenever one ends.
+``node_commands`` builds the command line of each node of bring-up ``mujoco`` of the node graph
+(config/graph/pact_graph.yaml, the one align_mujoco.launch.py starts): its packaged
+``config/<area>/<node>.yaml`` first, the demo overlay (the bring-up's, ``config/demo/
+mujoco_demo.yaml``) second, and only the run values the graph lets the node take (checkpoint
+path, task, first seed) as ``-p`` arguments, the way launch arguments are passed.
+``DemoDriver`` is an rclpy node that watches PolicyStatus, ModelAnnouncement, AlignmentStatus,
+PolicyStep and EpisodeEvent, and starts the next episode with a fixed seed
+(``sim_node/reset_episode``) whenever one ends.
 """
 
 from dataclasses import dataclass, field
@@ -18,11 +20,12 @@ import time
 from typing import Dict, List
 from urllib.parse import unquote, urlparse
 
-from ament_index_python.packages import get_package_share_directory
 from pact_eval.process_group import ChildExited, private_ros_domain, ProcessGroup
 from pact_msgs.msg import AlignmentStatus, EpisodeEvent, ModelAnnouncement, PolicyStatus
 from pact_msgs.msg import PolicyStep
 from pact_msgs.srv import ResetEpisode
+from pact_policy.node_graph import command_line, GraphNode, load_graph, NodeGraph
+from pact_policy.node_graph import GraphError as NodeGraphError
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 
@@ -30,43 +33,45 @@ LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL)
 RELIABLE = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
 
-# node name: (package, module, config area)
-NODES = {
-    'sim_node': ('pact_sim', 'pact_sim.sim_node', 'sim'),
-    'constraint_node': ('pact_constraints', 'pact_constraints.constraint_node', 'constraints'),
-    'policy_node': ('pact_policy', 'pact_policy.policy_node', 'policy'),
-    'trainer_node': ('pact_trainer', 'pact_trainer.trainer_node', 'trainer'),
-}
+DEMO_BRINGUP = 'mujoco'  # the bring-up of config/graph/pact_graph.yaml that `make demo` runs
 
 
-def packaged_parameters(node: str) -> Path:
+def demo_nodes(graph: NodeGraph = None) -> List[GraphNode]:
+    """Return the nodes `make demo` starts, in start order (bring-up ``mujoco`` of the graph)."""
+    return (graph or load_graph()).resolve(DEMO_BRINGUP)
+
+
+def demo_overlay(graph: NodeGraph = None) -> Path:
+    """Return the demo overlay: config/demo/... under the working directory, else installed."""
+    overlay = (graph or load_graph()).overlay(DEMO_BRINGUP)
+    local = Path(overlay.path)
+    return local if local.is_file() else overlay.installed()
+
+
+def packaged_parameters(node: GraphNode) -> Path:
     """Return the installed parameter file of ``node`` (share/<pkg>/config/<area>/<node>.yaml)."""
-    package, _, area = NODES[node]
-    path = Path(get_package_share_directory(package)) / 'config' / area / f'{node}.yaml'
+    path = node.parameter_file.installed()
     if not path.is_file():
         raise FileNotFoundError(f'{path} is missing: rebuild the workspace (make setup)')
     return path
 
 
-def node_commands(overlay: Path, base_checkpoint: Path, task: str,
-                  first_seed: int) -> Dict[str, List[str]]:
+def node_commands(overlay: Path, base_checkpoint: Path, task: str, first_seed: int,
+                  graph: NodeGraph = None) -> Dict[str, List[str]]:
     """Return the argv of every node (see the module docstring)."""
-    run_values = {
-        'sim_node': [f'task:={task}', f'seed:={first_seed}'],
-        'constraint_node': [],
-        'policy_node': [f'model_path:={Path(base_checkpoint).resolve()}'],
-        'trainer_node': [f'base_checkpoint:={Path(base_checkpoint).resolve()}'],
-    }
-    commands = {}
-    for node, (_, module, _) in NODES.items():
-        # ``__node`` keeps the names of the launch files whatever a node calls itself.
-        command = [sys.executable, '-m', module, '--ros-args', '-r', f'__node:={node}',
-                   '--params-file', str(packaged_parameters(node)),
-                   '--params-file', str(Path(overlay).resolve())]
-        for value in run_values[node]:
-            command += ['-p', value]
-        commands[node] = command
-    return commands
+    checkpoint = Path(base_checkpoint).resolve()
+    run_values = {'task': task, 'seed': first_seed, 'model_path': checkpoint,
+                  'base_checkpoint': checkpoint}
+    nodes = demo_nodes(graph)
+    unused = set(run_values) - {name for node in nodes for name in node.run_parameters}
+    if unused:
+        raise NodeGraphError(f'no node of bring-up {DEMO_BRINGUP} takes '
+                             f'{", ".join(sorted(unused))}')
+    # ``__node`` (from the graph) keeps the launch files' names whatever a node calls itself.
+    return {node.name: command_line(node, sys.executable,
+                                    [packaged_parameters(node), Path(overlay).resolve()],
+                                    node.run_values(run_values))
+            for node in nodes}
 
 
 def uri_to_path(uri: str) -> Path:

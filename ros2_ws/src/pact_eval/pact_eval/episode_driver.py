@@ -18,21 +18,20 @@ import signal
 import sys
 
 from pact_eval.core.demo_settings import load_settings
-from pact_eval.demo_graph import DemoDriver, raise_keyboard_interrupt
+from pact_eval.demo_graph import demo_overlay, DemoDriver, raise_keyboard_interrupt
 from pact_msgs.msg import PolicyStatus
 import rclpy
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.signals import SignalHandlerOptions
 from rich.console import Console
 
-DEFAULT_OVERLAY = Path('config/demo/mujoco_demo.yaml')
-
 
 def parse_arguments(argv=None) -> argparse.Namespace:
     """Return the parsed command line."""
     parser = argparse.ArgumentParser(prog='episode_driver', description=__doc__.split('\n')[1])
-    parser.add_argument('--params-file', type=Path, default=DEFAULT_OVERLAY,
-                        help='overlay whose mujoco_demo section gives train_first_seed')
+    parser.add_argument('--params-file', type=Path, default=None,
+                        help='overlay whose mujoco_demo section gives train_first_seed '
+                        '(default: config/demo/mujoco_demo.yaml here, else the installed one)')
     parser.add_argument('--first-seed', type=int, default=None,
                         help='layout seed of the first episode (overrides the overlay)')
     return parser.parse_args(argv)
@@ -42,7 +41,7 @@ def first_seed(arguments: argparse.Namespace) -> int:
     """Return the seed of the first episode (flag, else the overlay's ``train_first_seed``)."""
     if arguments.first_seed is not None:
         return arguments.first_seed
-    return load_settings(arguments.params_file).train_first_seed
+    return load_settings(arguments.params_file or demo_overlay()).train_first_seed
 
 
 def drive(driver: DemoDriver, executor) -> None:

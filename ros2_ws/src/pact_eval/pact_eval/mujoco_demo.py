@@ -34,8 +34,10 @@ from pact_eval.core.demo_report import (comparison_rows, DemoRecord, EpisodeFram
 from pact_eval.core.demo_settings import DemoSettings, load_settings
 from pact_eval.core.sim_evaluation import (evaluate_in_sim, evaluation_seeds,
                                            render_policy_episode)
-from pact_eval.demo_graph import GraphError, raise_keyboard_interrupt, run_graph, uri_to_path
+from pact_eval.demo_graph import (demo_overlay, GraphError, raise_keyboard_interrupt, run_graph,
+                                  uri_to_path)
 from pact_parameters.core.schema import add_arguments
+from pact_policy.node_graph import GraphError as NodeGraphError
 from rich.console import Console
 from rich.table import Table
 
@@ -88,16 +90,12 @@ def parse_arguments(argv=None) -> argparse.Namespace:
 
 
 def overlay_path(requested: Path = None) -> Path:
-    """Return the demo overlay: ``requested``, the repository's, or the installed copy."""
+    """Return the demo overlay: ``requested``, else the graph's (repository copy, or installed)."""
     if requested is not None:
         if not requested.is_file():
             raise DemoError(f'no overlay file {requested}')
         return requested
-    local = Path('config/demo/mujoco_demo.yaml')
-    if local.is_file():
-        return local
-    from ament_index_python.packages import get_package_share_directory
-    return Path(get_package_share_directory('pact_policy')) / 'config' / 'demo' / local.name
+    return demo_overlay()
 
 
 def load_policy(path: Path, device: str = 'auto'):
@@ -227,7 +225,7 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         console.print('[yellow]interrupted: every node process was stopped[/]')
         return 130
-    except (DemoError, GraphError) as error:
+    except (DemoError, GraphError, NodeGraphError) as error:
         console.print(f'[red]demo failed:[/] {error}')
         return 1
 
