@@ -84,16 +84,15 @@ def train(task: str, method: str, seed: int, folder: Path, budget: dict) -> Path
     if method == 'dppo':
         return train_dppo(task, seed, folder, budget)
     from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
-    from pact_eval.core.sim_training import guidance_config, sim_aligner
-    scale = GUIDANCE_SCALE[task] if method == 'pact' else 0.0
-    config = guidance_config(
-        GUIDANCE_PRESET, scale, iterations=budget['iterations'],
-        chunks_per_iteration=budget['chunks_per_iteration'],
-        max_inner_epochs=budget['max_inner_epochs'], absorb_target=budget['absorb_target'],
-        learning_rate=budget['learning_rate'],
-        guided_timestep_share=budget['guided_timestep_share'], seed=seed)
+    from pact_eval.core.sim_training import sim_aligner
+    from pact_trainer.core.trainer_parameters import AlignSimParameters
+    options = AlignSimParameters(
+        task=task, guidance_preset=GUIDANCE_PRESET,
+        guidance_scale=GUIDANCE_SCALE[task] if method == 'pact' else 0.0,
+        constraints=str(SIM_CONSTRAINTS), device='cpu', seed=seed, **budget)
     policy = load_checkpoint(base_checkpoint(task)).policy.float().train()
-    aligner = sim_aligner(policy, task, config, str(SIM_CONSTRAINTS), folder / 'state')
+    aligner = sim_aligner(policy, task, options.align_config(), options.constraints,
+                          folder / 'state')
     aligner.try_resume()
 
     def deployed():
@@ -166,10 +165,9 @@ def judge(task: str, checkpoint: Path, seed: int, episodes: int,
 
 def write_json(path: Path, data) -> None:
     """Write ``data`` as JSON to ``path`` atomically (a crash leaves the old file or none)."""
+    from pact_trainer.core.policy_io import atomic_write_bytes
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + '.tmp')
-    temporary.write_text(json.dumps(data))
-    os.replace(temporary, path)
+    atomic_write_bytes(json.dumps(data).encode(), path)
 
 
 def rates(episodes: list) -> dict:

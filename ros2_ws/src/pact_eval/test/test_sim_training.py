@@ -4,10 +4,11 @@
 
 import dataclasses
 
-from pact_eval.core.sim_training import guidance_config, sim_aligner
+from pact_eval.core.sim_training import sim_aligner
 from pact_policy.core.checkpoint import load_checkpoint
 from pact_testing.repository import repository_path
 from pact_trainer.align_cli import build_aligner, parse_arguments
+from pact_trainer.core.trainer_parameters import AlignSimParameters
 import pytest
 
 BASE = repository_path('models', 'base', 'pick_base.pact')
@@ -22,8 +23,9 @@ def test_sim_aligner_equals_the_cli_aligner(tmp_path):
         '--guidance-preset', 'low_noise_w3', '--guidance-scale', '30', '--constraints',
         str(CONSTRAINTS), '--device', 'cpu', '--seed', '2'])
     cli, _ = build_aligner(arguments)
-    config = guidance_config('low_noise_w3', 30.0, iterations=3, chunks_per_iteration=32,
-                             learning_rate=3e-5, seed=2)
+    config = AlignSimParameters(task='pick', guidance_preset='low_noise_w3', guidance_scale=30.0,
+                                iterations=3, chunks_per_iteration=32, learning_rate=3e-5,
+                                seed=2).align_config()
     policy = load_checkpoint(BASE).policy.float().train()
     library = sim_aligner(policy, 'pick', config, str(CONSTRAINTS), tmp_path / 'lib' / 'state')
     assert dataclasses.asdict(library.config) == dataclasses.asdict(cli.config)

@@ -133,12 +133,8 @@ def build_aligner(arguments, distributed: DistributedTraining = None):
         source = ObservationReplaySource(observations_from_mcap(arguments.logs, policy))
         robot = build_robot_costs(policy, None, arguments.urdf, arguments.srdf,
                                   arguments.constraints, getattr(arguments, 'scene', ''), device)
-    options = parameters_of(arguments)
-    config = options.pact_config(iterations=options.iterations,
-                                 chunks_per_iteration=options.chunks_per_iteration,
-                                 absorb_target=options.absorb_target, objective=options.method,
-                                 seed=options.seed, precision=options.precision)
-    aligner = PactAligner(policy, robot.cost_set(), source, config,
+    aligner = PactAligner(policy, robot.cost_set(), source,
+                          parameters_of(arguments).align_config(),
                           state_dir=Path(arguments.out) / 'state', device=device,
                           distributed=distributed)
     return aligner, loaded.version or 'base'

@@ -10,7 +10,7 @@ The simulator as a training rollout source: worlds, robot costs and the source, 
 world's scene as template, and every collected step carrying its own world's scene context.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
@@ -18,7 +18,6 @@ from pact_eval.core.sim_source import VectorEnvSource
 from pact_sim.core.seed_ranges import training_layout_seed
 from pact_sim.core.vector_env import VectorEnv
 from pact_trainer.core.alignment_loop import PactAligner, PactConfig
-from pact_trainer.core.guidance import preset, resolve_jacobian
 from pact_trainer.core.robot_costs import robot_costs_for_policy, RobotCosts
 from pact_world.core.robot_assets import PANDA_SRDF, PANDA_URDF
 
@@ -38,8 +37,7 @@ def sim_training_setup(policy, task: str, seed: int, constraints: str = '',
     """Return the worlds, robot costs and rollout source for training ``policy`` on ``task``."""
     env = VectorEnv(task, num_envs)
     source = VectorEnvSource(env, seed=training_layout_seed(seed))   # resets every world
-    robot = robot_costs_for_policy(policy, env.scenes()[0], urdf, srdf, constraints, device,
-                                   env.action_names)
+    robot = robot_costs_for_env(policy, env, constraints, device, urdf, srdf)
     source.scene_context = robot.scene_context
     return SimTraining(env, robot, source)
 
@@ -49,19 +47,6 @@ def robot_costs_for_env(policy, env: VectorEnv, constraints: str = '', device='c
     """Return the robot costs for ``policy`` with the env's first (reset) world as template."""
     return robot_costs_for_policy(policy, env.scenes()[0], urdf, srdf, constraints, device,
                                   env.action_names)
-
-
-def guidance_config(preset_name: str, scale: Optional[float] = None, **budget) -> PactConfig:
-    """
-    Return a ``PactConfig`` with the named guidance preset (scale ``w`` replaced when given).
-
-    ``budget``: any other ``PactConfig`` fields (iterations, chunks_per_iteration, ...); the
-    Jacobian is the one the preset needs (``resolve_jacobian``), as ``pact_align`` picks it.
-    """
-    schedule = preset(preset_name)
-    if scale is not None:
-        schedule = replace(schedule, scale=scale)
-    return PactConfig(guidance=schedule, jacobian=resolve_jacobian(schedule, 'auto'), **budget)
 
 
 def sim_aligner(policy, task: str, config: PactConfig, constraints: str = '',

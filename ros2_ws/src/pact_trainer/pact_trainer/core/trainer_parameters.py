@@ -159,6 +159,13 @@ class AlignParameters(DistillationParameters):
         """Return ``guidance_scale`` (None: the preset's own w)."""
         return self.guidance_scale
 
+    def align_config(self) -> PactConfig:
+        """Return the ``PactConfig`` of a ``pact_align`` run with these options."""
+        return self.pact_config(iterations=self.iterations,
+                                chunks_per_iteration=self.chunks_per_iteration,
+                                absorb_target=self.absorb_target, objective=self.method,
+                                seed=self.seed, precision=self.precision)
+
 
 @dataclass(frozen=True)
 class AlignSimParameters(AlignParameters):
