@@ -27,7 +27,9 @@ SPEC = ChunkSpec(action_names=('a', 'b'), obs_dim=2, n_obs_steps=2, horizon=3,
 LIMITS = SafetyLimits(np.array([-1.0, -1.0]), np.array([1.0, 1.0]), np.array([4.0, 4.0]))
 HOME = {'a': 0.0, 'b': 0.5}
 HOME_ROW = (0.0, 0.5)
-# proposes a = 2 (clamped to 1, reached in two rate-limited rows), b = 0.25 (one row)
+# proposes a = 2 (clamped to 1, reached in two rate-limited rows), b = 0.25 (one row); every
+# value and step is a power-of-two fraction, so the clamp and rate limit are exact in binary
+# floating point on any CPU, and the commands below are compared with ==
 CHUNK = np.array([[2.0, 0.25], [2.0, 0.25], [0.0, 0.0]])
 COMMAND = ((0.5, 0.25), (1.0, 0.25))
 BASE, V1 = types.SimpleNamespace(version='base'), types.SimpleNamespace(version='v1')
