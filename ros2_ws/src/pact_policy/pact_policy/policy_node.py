@@ -36,12 +36,13 @@ from pact_policy.core.urdf_model import URDFError
 from pact_policy.hot_swap import HotSwap
 from pact_policy.model_fetcher import ModelFetcher
 from pact_policy.node_guards import peer_input
+from pact_policy.node_shutdown import spin_until_shutdown
 from pact_policy.policy_messages import joint_trajectory, policy_step
 from pact_policy.policy_parameters import declare_policy_parameters
 from pact_policy.process_lifetime import exit_with_parent
 from pact_policy.robot_description import RobotDescription
 import rclpy
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, TransitionCallbackReturn
 from rclpy.qos import (DurabilityPolicy, qos_profile_sensor_data, QoSProfile,
                        ReliabilityPolicy)
@@ -414,9 +415,7 @@ def main(args=None, executor_factory=SingleThreadedExecutor):
     executor = executor_factory()
     executor.add_node(node)
     try:
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
+        spin_until_shutdown(executor.spin)
     finally:
         node.stop_workers()
         node.destroy_node()

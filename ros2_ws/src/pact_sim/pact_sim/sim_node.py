@@ -32,6 +32,7 @@ import numpy as np
 from pact_msgs.msg import EpisodeEvent, EpisodeOutcome, NamedValue, Scene as SceneMsg
 from pact_msgs.srv import GetEpisodeOutcome, ResetEpisode
 from pact_parameters.node_parameters import declare_parameters, follow_parameters
+from pact_policy.node_shutdown import spin_until_shutdown
 from pact_policy.process_lifetime import exit_with_parent
 from pact_sim.core.scene_builder import RobotConfig
 from pact_sim.core.sim_env import SimEnv
@@ -44,7 +45,6 @@ from pact_world.core.spatial import Pose
 from pact_world.scene_conversion import scene_to_msg
 import rclpy
 from rclpy.clock import Clock, ClockType
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rosgraph_msgs.msg import Clock as ClockMsg
@@ -318,9 +318,7 @@ def main(args=None):
     exit_with_parent()
     node = SimNode()
     try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
+        spin_until_shutdown(lambda: rclpy.spin(node))
     finally:
         node.destroy_node()
         rclpy.try_shutdown()

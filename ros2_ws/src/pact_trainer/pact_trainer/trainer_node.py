@@ -54,6 +54,7 @@ from pact_parameters.node_parameters import declare_parameters
 from pact_policy.core.checkpoint import checkpoint_bytes, load_checkpoint
 from pact_policy.core.naming import logged_history_names
 from pact_policy.node_guards import peer_input
+from pact_policy.node_shutdown import spin_until_shutdown
 from pact_policy.process_lifetime import exit_with_parent
 from pact_trainer.core.alignment_loop import IterationCancelled, PactAligner
 from pact_trainer.core.iteration_record import IterationRecord
@@ -405,9 +406,7 @@ def main(args=None):
     exit_with_parent()
     node = TrainerNode()
     try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
-        pass
+        spin_until_shutdown(lambda: rclpy.spin(node))
     finally:
         node.stop_training()
         node.close()
