@@ -45,6 +45,8 @@ GRAPH_TIMEOUT_S = 240.0     # start-up + first hot swap on a loaded 2-core machi
 CLI_TIMEOUT_S = 60.0
 JOINT_STATE_MESSAGES = 50   # /joint_states messages to count before calling it flowing
 SHUTDOWN_TIMEOUT_S = 60.0
+SIGINT_ATTEMPTS = 6         # Ctrl-C presses before the checker gives up on SIGINT
+SIGINT_WAIT_S = 20.0        # per press: launch's SIGINT -> SIGTERM -> SIGKILL takes ~10 s
 
 
 def readme_ros2_commands() -> list:
@@ -109,6 +111,7 @@ class GraphRecord:
     failure: str = ''
     launch_return_code: int = None
     leftovers: list = field(default_factory=list)    # pids still running after shutdown
+    sigint_presses: int = 0                          # SIGINTs the checker sent before the end
     launch_ended: threading.Event = field(default_factory=threading.Event)
 
 
@@ -125,9 +128,10 @@ def run_cli(command: str, timeout_s: float = CLI_TIMEOUT_S) -> tuple:
 class Checker:
     """The checker thread's work: observe the graph over DDS, then drive the README CLI."""
 
-    def __init__(self, record: GraphRecord):
-        """Keep the record to fill."""
+    def __init__(self, record: GraphRecord, shutdown_launch):
+        """Keep the record to fill and the launch service's (thread-safe) ``shutdown``."""
         self.record = record
+        self.shutdown_launch = shutdown_launch
 
     def run(self) -> None:
         """Observe, run the CLI walkthrough, then SIGINT this process (like Ctrl-C)."""
@@ -136,8 +140,26 @@ class Checker:
         except Exception as error:  # reported by the tests, never swallowed silently
             self.record.failure = f'{type(error).__name__}: {error}'
         finally:
-            if not self.record.launch_ended.is_set():  # else SIGINT would hit pytest itself
-                os.kill(os.getpid(), signal.SIGINT)
+            self._interrupt_launch()
+
+    def _interrupt_launch(self) -> None:
+        """
+        SIGINT this process like Ctrl-C, pressed again until the launch ends.
+
+        One SIGINT is not always enough: a fresh-clone run once waited two hours in
+        ``LaunchService.run`` with every node alive after the checker's single SIGINT had been
+        sent. After SIGINT_ATTEMPTS presses the launch is shut down through its API, so the
+        suite fails with a message instead of hanging.
+        """
+        for _ in range(SIGINT_ATTEMPTS):
+            if self.record.launch_ended.is_set():  # else SIGINT would hit pytest itself
+                return
+            os.kill(os.getpid(), signal.SIGINT)
+            self.record.launch_ended.wait(SIGINT_WAIT_S)
+            self.record.sigint_presses += 1
+        if not self.record.launch_ended.is_set():
+            self.record.failure += f'; {SIGINT_ATTEMPTS} SIGINTs did not end the launch'
+            self.shutdown_launch()
 
     def _observe_and_drive(self) -> None:
         import rclpy
@@ -265,7 +287,7 @@ def graph(tmp_path_factory):
     ])
     service = LaunchService(noninteractive=True)
     service.include_launch_description(description)
-    checker = threading.Thread(target=Checker(record).run, daemon=True)
+    checker = threading.Thread(target=Checker(record, service.shutdown).run, daemon=True)
     previous_dir = os.getcwd()
     os.chdir(work_dir)  # relative output paths must not land here (run_dir default)
     try:

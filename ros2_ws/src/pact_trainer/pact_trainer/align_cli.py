@@ -37,7 +37,7 @@ from pact_parameters.core.schema import add_arguments, from_arguments, Parameter
 from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
 from pact_policy.core.naming import logged_history_names
 from pact_trainer.core.alignment_loop import PactAligner
-from pact_trainer.core.distributed import DistributedTraining
+from pact_trainer.core.distributed import DistributedTraining, end_rank_process
 from pact_trainer.core.iteration_record import IterationRecord
 from pact_trainer.core.robot_costs import robot_costs_for_policy, RobotCosts
 from pact_trainer.core.sources import ObservationReplaySource
@@ -152,7 +152,7 @@ def main(argv=None) -> int:
         distributed.shutdown(wait_for_all_ranks=False)
         raise
     distributed.shutdown()
-    return exit_code
+    end_rank_process(exit_code)   # see its docstring: gloo may abort a finalizing interpreter
 
 
 def align(arguments, distributed: DistributedTraining = None) -> int:

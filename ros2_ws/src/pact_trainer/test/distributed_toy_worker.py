@@ -15,7 +15,7 @@ from pathlib import Path
 import sys
 
 from pact_trainer.core.alignment_loop import PactAligner
-from pact_trainer.core.distributed import DistributedTraining
+from pact_trainer.core.distributed import DistributedTraining, end_rank_process
 from pact_trainer.core.guidance import GuidanceSchedule
 from pact_trainer.core.toy_problem import toy_aligner
 import torch
@@ -71,6 +71,7 @@ def main():
     saved['final'] = weights(aligner.student)
     torch.save(saved, out / f'rank{rank}.pt')
     distributed.shutdown()
+    end_rank_process(0)
 
 
 if __name__ == '__main__':

@@ -29,7 +29,7 @@ WORKER = Path(__file__).with_name('distributed_toy_worker.py')
 
 def torchrun(arguments: list, cwd: Path) -> subprocess.CompletedProcess:
     """Run ``torchrun --standalone --nproc_per_node=2 <arguments>`` (1 thread per rank)."""
-    env = dict(os.environ, OMP_NUM_THREADS='1')
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONFAULTHANDLER='1')  # stacks on an abort
     for name in ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT'):
         env.pop(name, None)
     return subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone',

@@ -31,7 +31,8 @@ torchrun.
 
 from dataclasses import dataclass
 import os
-from typing import Optional
+import sys
+from typing import NoReturn, Optional
 
 from pact_trainer.core.improvement_gate import RolloutStatistics
 import torch
@@ -173,3 +174,22 @@ class DistributedTraining:
         if wait_for_all_ranks:
             dist.barrier()
         dist.destroy_process_group()
+
+
+def end_rank_process(exit_code: int) -> NoReturn:
+    """
+    End a torchrun rank's process with ``exit_code`` after ``shutdown``, skipping finalization.
+
+    Call it last, once every file is written and closed. With torch 2.13 and gloo, a worker
+    thread of the process group can still hold a finished work item (and its tensors) when the
+    interpreter finalizes; releasing it then needs the GIL of an interpreter being torn down,
+    and the process aborts ("terminate called without an active exception") although the run
+    succeeded, which torchrun reports as a failed job. Flushing the standard streams and leaving
+    with ``os._exit`` keeps the exit code the run earned.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):   # closed or broken pipe: nothing left to flush
+            pass
+    os._exit(int(exit_code))
