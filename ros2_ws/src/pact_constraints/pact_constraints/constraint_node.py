@@ -42,6 +42,7 @@ from pact_world.core.robot_assets import (description_text, parse_description, R
 from pact_world.core.scene import load_scene_yaml, SceneError
 from pact_world.scene_conversion import scene_from_msg
 import rclpy
+from rclpy._rclpy_pybind11 import RCLError
 from rclpy.exceptions import InvalidParameterValueException
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
@@ -315,6 +316,9 @@ def main(args=None):
         rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except RCLError:  # SIGINT between the executor's context check and its wait set: a clean
+        if rclpy.ok():  # stop (see pact_policy.node_shutdown); with a valid context, a real error
+            raise
     finally:
         node.destroy_node()
         rclpy.try_shutdown()

@@ -64,9 +64,17 @@ def demo_run(tiny):
     return finished, runs
 
 
+def failure_summary(finished: subprocess.CompletedProcess) -> str:
+    """Return the demo's exit code and last output lines first (CI shows a message's start)."""
+    output = (finished.stdout + finished.stderr).splitlines()
+    reasons = [line for line in output if 'demo failed' in line or 'Error' in line]
+    return '\n'.join([f'exit code {finished.returncode}', *reasons[-5:], '--- last output:',
+                      *output[-40:], '--- full output:', *output])
+
+
 def test_the_demo_succeeds_and_writes_its_report(demo_run):
     finished, runs = demo_run
-    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert finished.returncode == 0, failure_summary(finished)
     assert len(runs) == 1
     for name in ('REPORT.md', 'results.json', 'alignment.png', 'frames/before.png',
                  'frames/after.png', 'frames/before.gif', 'frames/after.gif',
