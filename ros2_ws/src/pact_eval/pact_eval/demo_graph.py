@@ -342,7 +342,13 @@ def _drive(settings, driver, executor, group, console, logs: Path) -> GraphProgr
         _wait(executor, group, advanced, timeout, f'{settings.iterations} iterations to be '
               'hot-swapped into the policy node', logs)
     if not progress.episodes_finished:
-        raise GraphError('the simulator finished no episode while aligning: the policy ran on '
-                         f'a frozen scene (episodes started: {progress.episodes_started}; node '
-                         f'logs in {logs})')
+        # A short run (a small trainer budget on a fast machine) can swap its last model in
+        # before the first episode ends; the scene is frozen only if none ends within a budget.
+        try:
+            _wait(executor, group, lambda: progress.episodes_finished > 0,
+                  settings.iteration_timeout_s, 'the first live episode to finish', logs)
+        except GraphError as error:
+            raise GraphError('the simulator finished no episode while aligning: the policy ran '
+                             f'on a frozen scene (episodes started: {progress.episodes_started}'
+                             f'; {error})') from error
     return progress
