@@ -127,3 +127,12 @@ def test_pact_align_runs_unchanged_under_torchrun(tmp_path):
     assert aligned.version == 'toy-pact2'
     assert sorted(p.name for p in (tmp_path / 'out' / 'checkpoints').iterdir()) == [
         'toy-pact1.pact', 'toy-pact2.pact']
+
+
+def test_a_rank_process_ends_with_its_exit_code_and_flushed_output():
+    script = ('import sys; from pact_trainer.core.distributed import end_rank_process; '
+              "print('rank done', end=''); sys.stderr.write('warned'); end_rank_process(3)")
+    finished = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True,
+                              timeout=60)
+    assert finished.returncode == 3
+    assert (finished.stdout, finished.stderr) == ('rank done', 'warned')
