@@ -42,7 +42,6 @@ from pact_world.core.robot_assets import (description_text, parse_description, R
 from pact_world.core.scene import load_scene_yaml, SceneError
 from pact_world.scene_conversion import scene_from_msg
 import rclpy
-from rclpy._rclpy_pybind11 import RCLError
 from rclpy.exceptions import InvalidParameterValueException
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
@@ -316,8 +315,13 @@ def main(args=None):
         rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
-    except RCLError:  # SIGINT between the executor's context check and its wait set: a clean
-        if rclpy.ok():  # stop (see pact_policy.node_shutdown); with a valid context, a real error
+    except RuntimeError:  # a SIGINT landing inside rclpy's C++ calls (RCLError, pybind11's
+        # 'Unable to convert call argument'): a clean stop once rclpy's handler has shut the
+        # context down (see pact_policy.node_shutdown); with a valid context, a real error
+        deadline = time.monotonic() + 2.0
+        while rclpy.ok() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if rclpy.ok():
             raise
     finally:
         node.destroy_node()

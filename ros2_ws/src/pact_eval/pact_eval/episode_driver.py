@@ -65,7 +65,14 @@ def main(argv=None) -> int:
     except ValueError as error:
         print(f'episode_driver: {error}', file=sys.stderr)
         return 1
-    signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
+    stop_signals = []
+
+    def stop(number, frame):
+        stop_signals.append(number)
+        raise_keyboard_interrupt(number, frame)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     # Python's own handlers only: one Ctrl-C is one KeyboardInterrupt, not a second one
     # (from rclpy's handler) landing in the shutdown below
     rclpy.init(args=[], signal_handler_options=SignalHandlerOptions.NO)
@@ -76,6 +83,11 @@ def main(argv=None) -> int:
         drive(driver, executor)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except RuntimeError:
+        # A KeyboardInterrupt raised inside rclpy's C++ message take surfaces as pybind11's
+        # "Unable to convert call argument" RuntimeError: still the requested stop.
+        if not stop_signals:
+            raise
     finally:
         executor.shutdown()
         driver.destroy_node()

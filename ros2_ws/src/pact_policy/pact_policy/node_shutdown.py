@@ -11,11 +11,13 @@ valid"). Both are the same clean stop. An ``RCLError`` while the context is stil
 real error and propagates.
 """
 
+import time
 from typing import Callable
 
 import rclpy
-from rclpy._rclpy_pybind11 import RCLError
 from rclpy.executors import ExternalShutdownException
+
+CONTEXT_SHUTDOWN_WAIT_S = 2.0
 
 
 def spin_until_shutdown(spin: Callable[[], None], context=None) -> None:
@@ -24,6 +26,22 @@ def spin_until_shutdown(spin: Callable[[], None], context=None) -> None:
         spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
-    except RCLError:
-        if rclpy.ok(context=context):
+    except RuntimeError:  # RCLError, or pybind11's 'Unable to convert call argument'
+        if not context_goes_down(context):
             raise
+
+
+def context_goes_down(context=None, wait_s: float = CONTEXT_SHUTDOWN_WAIT_S) -> bool:
+    """
+    Return True once ``context`` is shut down, waiting up to ``wait_s`` (s) for it.
+
+    A Ctrl-C that lands inside a C++ call of rclpy surfaces as a RuntimeError (``RCLError``,
+    or pybind11's "Unable to convert call argument" for the pending KeyboardInterrupt), and
+    rclpy's signal handler may shut the context down a moment after the error is raised.
+    """
+    deadline = time.monotonic() + wait_s
+    while rclpy.ok(context=context):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True

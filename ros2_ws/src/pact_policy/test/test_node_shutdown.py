@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """spin_until_shutdown: a stop at any point of the spin is clean, a real rcl error is not."""
 
+import threading
+
 from pact_policy.node_shutdown import spin_until_shutdown
 import pytest
 import rclpy
@@ -39,3 +41,16 @@ def test_an_rcl_error_after_the_context_was_shut_down_is_a_clean_stop(context):
 def test_an_rcl_error_on_a_valid_context_propagates(context):
     with pytest.raises(RCLError, match='real failure'):
         spin_until_shutdown(raising(RCLError('real failure')), context)
+
+
+def test_a_conversion_error_while_the_signal_handler_shuts_down_is_a_clean_stop(context):
+    def interrupted_take():  # the context goes down 0.2 s after the error, from another thread
+        threading.Timer(0.2, context.shutdown).start()
+        raise RuntimeError("Unable to convert call argument '0' to Python object")
+    spin_until_shutdown(interrupted_take, context)
+    assert not rclpy.ok(context=context)
+
+
+def test_a_runtime_error_on_a_context_that_stays_valid_propagates(context):
+    with pytest.raises(RuntimeError, match='Unable to convert'):
+        spin_until_shutdown(raising(RuntimeError('Unable to convert call argument')), context)
