@@ -7,8 +7,10 @@ rclpy's SIGINT handler (Ctrl-C, ``ros2 launch`` stopping its children, ``exit_wi
 shuts the context down from outside the executor loop. Landing while the executor waits, the
 loop raises ``ExternalShutdownException``; landing between the loop's context check and the
 construction of its next wait set, rclpy raises ``RCLError`` ("the given context is not
-valid"). Both are the same clean stop. An ``RCLError`` while the context is still valid is a
-real error and propagates.
+valid"); landing inside a message take, pybind11 turns the pending KeyboardInterrupt into a
+RuntimeError ("Unable to convert call argument"). All are the same clean stop once the context
+is shut down (waited for up to CONTEXT_SHUTDOWN_WAIT_S); a RuntimeError on a context that stays
+valid is a real error and propagates.
 """
 
 import time
