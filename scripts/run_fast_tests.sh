@@ -9,7 +9,7 @@
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PACKAGES=(pact_testing pact_parameters pact_world pact_constraints pact_policy pact_sim pact_trainer pact_eval)
+PACKAGES=(pact_testing pact_node_runtime pact_parameters pact_world pact_constraints pact_policy pact_sim pact_trainer pact_eval)
 SELECTION='not dds and not sim and not slow and not linter'
 
 set +u

@@ -8,6 +8,7 @@ folders go first on ``PYTHONPATH``, so the check reads the tree being edited and
 colcon installed; the workspace overlay (``source pact_env.sh``) supplies the rest.
 """
 
+import configparser
 import os
 from pathlib import Path
 import shutil
@@ -15,8 +16,14 @@ import subprocess
 import sys
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-PACKAGES = ('pact_parameters', 'pact_world', 'pact_constraints', 'pact_policy', 'pact_trainer',
-            'pact_sim', 'pact_eval')
+CONTRACTS = REPOSITORY / '.importlinter'
+
+
+def root_packages() -> list:
+    """Return the packages the contracts cover: ``root_packages`` of ``.importlinter``."""
+    parser = configparser.ConfigParser()
+    parser.read(CONTRACTS)
+    return parser['importlinter']['root_packages'].split()
 
 
 def lint_imports_command() -> list:
@@ -27,13 +34,13 @@ def lint_imports_command() -> list:
 
 def source_path() -> str:
     """Return PYTHONPATH with every package's source folder ahead of the overlay."""
-    sources = [str(REPOSITORY / 'ros2_ws' / 'src' / name) for name in PACKAGES]
+    sources = [str(REPOSITORY / 'ros2_ws' / 'src' / name) for name in root_packages()]
     return os.pathsep.join([*sources, os.environ.get('PYTHONPATH', '')])
 
 
 def test_every_architecture_contract_is_kept():
     environment = dict(os.environ, PYTHONPATH=source_path())
     finished = subprocess.run(
-        [*lint_imports_command(), '--no-cache', '--config', str(REPOSITORY / '.importlinter')],
+        [*lint_imports_command(), '--no-cache', '--config', str(CONTRACTS)],
         cwd=REPOSITORY, env=environment, capture_output=True, text=True, timeout=120)
     assert finished.returncode == 0, finished.stdout + finished.stderr

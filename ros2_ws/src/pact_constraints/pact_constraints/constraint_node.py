@@ -33,8 +33,9 @@ from pact_constraints.core.monitor import (config_with_overrides, ConstraintMoni
                                            JointStateError, MonitorResult, STATUS_UNKNOWN)
 from pact_constraints.core.robot_model import RobotModelError
 from pact_constraints.markers import marker_array
-from pact_constraints.process_lifetime import exit_with_parent
 from pact_msgs.msg import ConstraintState, PolicyStep, Scene as SceneMsg
+from pact_node_runtime.node_shutdown import spin_until_shutdown
+from pact_node_runtime.process_lifetime import exit_with_parent
 from pact_parameters.core.schema import ParameterError
 from pact_parameters.node_parameters import declare_parameters
 from pact_world.core.robot_assets import (description_text, parse_description, RobotAssetError,
@@ -43,7 +44,6 @@ from pact_world.core.scene import load_scene_yaml, SceneError
 from pact_world.scene_conversion import scene_from_msg
 import rclpy
 from rclpy.exceptions import InvalidParameterValueException
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.qos import (DurabilityPolicy, qos_profile_sensor_data, QoSProfile,
                        ReliabilityPolicy)
@@ -312,17 +312,7 @@ def main(args=None):
         rclpy.try_shutdown()
         raise SystemExit(2) from error
     try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except RuntimeError:  # a SIGINT landing inside rclpy's C++ calls (RCLError, pybind11's
-        # 'Unable to convert call argument'): a clean stop once rclpy's handler has shut the
-        # context down (see pact_policy.node_shutdown); with a valid context, a real error
-        deadline = time.monotonic() + 2.0
-        while rclpy.ok() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        if rclpy.ok():
-            raise
+        spin_until_shutdown(lambda: rclpy.spin(node))
     finally:
         node.destroy_node()
         rclpy.try_shutdown()

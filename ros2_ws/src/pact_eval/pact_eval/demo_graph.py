@@ -20,10 +20,11 @@ import time
 from typing import Dict, List
 from urllib.parse import unquote, urlparse
 
-from pact_eval.process_group import ChildExited, private_ros_domain, ProcessGroup
+from pact_eval.process_group import ChildExited, ProcessGroup
 from pact_msgs.msg import AlignmentStatus, EpisodeEvent, ModelAnnouncement, PolicyStatus
 from pact_msgs.msg import PolicyStep
 from pact_msgs.srv import ResetEpisode
+from pact_node_runtime.ros_domain import default_lock_dir, DEMO_DOMAINS, reserve_domain_id
 from pact_policy.node_graph import command_line, GraphNode, load_graph, NodeGraph
 from pact_policy.node_graph import GraphError as NodeGraphError
 from rclpy.node import Node
@@ -277,7 +278,7 @@ def run_graph(settings, overlay: Path, base_checkpoint: Path, run_dir: Path,
 
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
-    domain = private_ros_domain()
+    domain = reserve_domain_id(DEMO_DOMAINS, default_lock_dir('demo'))  # none shared with tests
     dds = {'ROS_DOMAIN_ID': str(domain), 'ROS_AUTOMATIC_DISCOVERY_RANGE': 'LOCALHOST'}
     os.environ.update(dds)
     # one OpenMP thread per node: four processes share a few cores, spinning threads only hurt

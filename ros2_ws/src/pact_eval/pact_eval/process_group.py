@@ -9,45 +9,19 @@ down cleanly), SIGTERM after a grace period, SIGKILL last. A child is also start
 module's ``__main__`` shim, which asks the kernel to send it SIGTERM when the supervisor dies
 (``PR_SET_PDEATHSIG``, Linux) and then ``exec``s the real command: even a SIGKILLed supervisor
 leaves no node running. Each child's stdout/stderr goes to ``<log_dir>/<name>.log``.
-
-``private_ros_domain`` reserves a ROS_DOMAIN_ID for this run (an exclusive ``flock`` held for the
-life of the process) so two demos, or a demo and the test suite, never hear each other.
 """
 
-import fcntl
 import os
 from pathlib import Path
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from typing import Dict, List, Sequence
-
-DEMO_DOMAINS = range(1, 100)  # the test suite uses 100..232 (pact_testing.ros_domain)
-_held_domain_locks = []
 
 
 class ChildExited(RuntimeError):
     """A supervised child stopped on its own; the message names it and shows its last output."""
-
-
-def private_ros_domain(lock_dir: Path = None) -> int:
-    """Reserve a free ROS domain id in ``DEMO_DOMAINS`` for this process and return it."""
-    lock_dir = Path(lock_dir or Path(tempfile.gettempdir()) / 'pact_ros_demo_domains')
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    start = os.getpid() % len(DEMO_DOMAINS)
-    for offset in range(len(DEMO_DOMAINS)):
-        domain = DEMO_DOMAINS[(start + offset) % len(DEMO_DOMAINS)]
-        handle = open(lock_dir / f'domain_{domain}.lock', 'a')
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            continue
-        _held_domain_locks.append(handle)
-        return domain
-    raise RuntimeError(f'every ROS domain id in {DEMO_DOMAINS} is held by another demo')
 
 
 class ChildProcess:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from pact_eval.process_group import ChildExited, private_ros_domain, ProcessGroup
+from pact_eval.process_group import ChildExited, ProcessGroup
 import pytest
 
 WORKER = str(Path(__file__).with_name('supervisor_worker.py'))
@@ -87,8 +87,3 @@ def test_check_names_the_child_that_exited_and_shows_its_output(tmp_path):
         with pytest.raises(ChildExited, match=r'failing exited with code 3(.|\n)*bad parameter x'):
             group.check()
     assert not any(child.alive() for child in group.children)
-
-
-def test_private_domains_are_distinct_while_held(tmp_path):
-    first, second = private_ros_domain(tmp_path), private_ros_domain(tmp_path)
-    assert first != second and 1 <= min(first, second) and max(first, second) <= 99

@@ -25,6 +25,8 @@ import time
 
 from pact_msgs.msg import EpisodeEvent, ModelAnnouncement, PolicyStatus, PolicyStep, Scene
 from pact_msgs.srv import ActivateModel, ResetEStop, RollbackModel
+from pact_node_runtime.node_shutdown import spin_until_shutdown
+from pact_node_runtime.process_lifetime import exit_with_parent
 from pact_policy.camera_input import camera_timeouts, CameraInput
 from pact_policy.core.checkpoint import load_checkpoint
 from pact_policy.core.chunk_scheduler import ChunkScheduler, ChunkSpec, Decision, Job, State
@@ -36,10 +38,8 @@ from pact_policy.core.urdf_model import URDFError
 from pact_policy.hot_swap import HotSwap
 from pact_policy.model_fetcher import ModelFetcher
 from pact_policy.node_guards import peer_input
-from pact_policy.node_shutdown import spin_until_shutdown
 from pact_policy.policy_messages import joint_trajectory, policy_step
 from pact_policy.policy_parameters import declare_policy_parameters
-from pact_policy.process_lifetime import exit_with_parent
 from pact_policy.robot_description import RobotDescription
 import rclpy
 from rclpy.executors import SingleThreadedExecutor

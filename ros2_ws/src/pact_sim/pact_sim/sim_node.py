@@ -31,9 +31,9 @@ from builtin_interfaces.msg import Time
 import numpy as np
 from pact_msgs.msg import EpisodeEvent, EpisodeOutcome, NamedValue, Scene as SceneMsg
 from pact_msgs.srv import GetEpisodeOutcome, ResetEpisode
+from pact_node_runtime.node_shutdown import spin_until_shutdown
+from pact_node_runtime.process_lifetime import exit_with_parent
 from pact_parameters.node_parameters import declare_parameters, follow_parameters
-from pact_policy.node_shutdown import spin_until_shutdown
-from pact_policy.process_lifetime import exit_with_parent
 from pact_sim.core.scene_builder import RobotConfig
 from pact_sim.core.sim_env import SimEnv
 from pact_sim.core.sim_node_parameters import SimNodeParameters

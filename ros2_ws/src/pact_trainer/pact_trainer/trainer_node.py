@@ -50,12 +50,12 @@ from pact_msgs.msg import AlignmentStatus, EpisodeEvent, ModelAnnouncement, Name
 from pact_msgs.msg import PolicyStep
 from pact_msgs.msg import Scene as SceneMsg
 from pact_msgs.srv import GetModelChunk
+from pact_node_runtime.node_shutdown import spin_until_shutdown
+from pact_node_runtime.process_lifetime import exit_with_parent
 from pact_parameters.node_parameters import declare_parameters
 from pact_policy.core.checkpoint import checkpoint_bytes, load_checkpoint
 from pact_policy.core.naming import logged_history_names
 from pact_policy.node_guards import peer_input
-from pact_policy.node_shutdown import spin_until_shutdown
-from pact_policy.process_lifetime import exit_with_parent
 from pact_trainer.core.alignment_loop import IterationCancelled, PactAligner
 from pact_trainer.core.iteration_record import IterationRecord
 from pact_trainer.core.model_store import ModelStore

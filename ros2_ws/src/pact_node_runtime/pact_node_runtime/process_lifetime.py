@@ -8,9 +8,6 @@ itself (SIGKILL, a crash, or an error path of launch that exits without stopping
 started) the children keep running, reparented to init or a subreaper. ``exit_with_parent``
 starts a daemon thread that polls the parent pid; when it changes, the process sends itself
 SIGINT, so the node takes the same clean shutdown path as on Ctrl-C.
-
-pact_policy keeps an identical copy for its nodes (the policy node must not depend on
-pact_constraints).
 """
 
 import os

@@ -4,7 +4,7 @@
 
 import threading
 
-from pact_policy.node_shutdown import spin_until_shutdown
+from pact_node_runtime.node_shutdown import spin_until_shutdown
 import pytest
 import rclpy
 from rclpy._rclpy_pybind11 import RCLError
