@@ -18,8 +18,9 @@ help:
 	@echo "make bench   every benchmark below; rewrites the committed results under bench/"
 	@echo "make bench-constraints   constraint library -> bench/constraints/RESULTS.md"
 	@echo "make bench-policy        policy latency and hot swap -> bench/policy/RESULTS.md"
-	@echo "make bench-alignment     PACT vs baselines: toy + the three MuJoCo tasks (about 1 h on"
-	@echo "                         2 cores) -> bench/alignment/REPORT.md, <task>/REPORT.md"
+	@echo "make bench-alignment     PACT vs baselines: toy + the three MuJoCo tasks, 3 seeds x 64"
+	@echo "                         paired layouts (several hours on 2 cores, resumable)"
+	@echo "                         -> bench/alignment/summary.json, sim/<task>/REPORT.md"
 	@echo "make bench-policy after bench-alignment: the aligned/base latency uses models/aligned/"
 
 setup:
@@ -59,6 +60,6 @@ bench-alignment: bench-alignment-toy bench-alignment-sim
 bench-alignment-toy: setup
 	@bash -c 'source pact_env.sh && python bench/alignment/run.py --suite toy'
 
+# Resumable: rerun after an interruption and it continues; see bench/alignment/README.md.
 bench-alignment-sim: setup
-	@bash -c 'source pact_env.sh && python bench/alignment/run.py --suite sim --tasks reach pick \
-		carry --seeds 3 --iterations 4 --chunks-per-iteration 128 --episodes 16'
+	@bash -c 'source pact_env.sh && python bench/alignment/sim_benchmark.py --workers $$(nproc)'

@@ -75,6 +75,7 @@ def test_env_steps_ratio_counts_steps_to_dppos_best_deterministic_rate(tmp_path)
     write_curve(bench, tmp_path, 'pact', 0, [(1000, 0.7), (2000, 0.65), (3000, 0.9)])
     entry = bench.merge(tmp_path)[0]
     assert entry['env_steps_ratio_vs_dppo'] == pytest.approx(0.5)
+    assert entry['env_steps_ratio_vs_dppo_upper_bound'] is None
     assert entry['efficiency_vs_dppo'][0]['target'] == pytest.approx(0.6)
     # seed 1: DPPO never beats the base, so no ratio exists and the overall one is withheld
     write_curve(bench, tmp_path, 'base', 1, [(0, 0.5)])
@@ -84,8 +85,25 @@ def test_env_steps_ratio_counts_steps_to_dppos_best_deterministic_rate(tmp_path)
     assert [s['ratio'] for s in entry['efficiency_vs_dppo']] == [pytest.approx(0.5), None]
     assert entry['efficiency_vs_dppo'][1]['dppo_improved'] is False
     assert entry['env_steps_ratio_vs_dppo'] is None
+    # ... but it is bounded: PACT beat the base after 1000 of DPPO's 2000 steps (0.5), and the
+    # geometric mean of seed 0's ratio 0.5 and that bound is 0.5
+    assert entry['efficiency_vs_dppo'][1]['ratio_upper_bound'] == pytest.approx(0.5)
+    assert entry['env_steps_ratio_vs_dppo_upper_bound'] == pytest.approx(0.5)
     assert (tmp_path / 'pick' / 'efficiency.png').exists()
     assert 'DPPO never beat the base' in (tmp_path / 'pick' / 'REPORT.md').read_text()
+
+
+def test_seeds_combine_by_geometric_mean(tmp_path):
+    bench = load_bench()
+    for seed, (dppo_steps, pact_steps) in enumerate(((4000, 1000), (1000, 2000))):
+        write_job(bench, tmp_path, 'base', seed, [1, 0], [1, 1])
+        write_job(bench, tmp_path, 'pact', seed, [0, 0], [1, 1])
+        write_curve(bench, tmp_path, 'base', seed, [(0, 0.5)])
+        write_curve(bench, tmp_path, 'dppo', seed, [(dppo_steps, 0.7)])
+        write_curve(bench, tmp_path, 'pact', seed, [(pact_steps, 0.8)])
+    entry = bench.merge(tmp_path)[0]
+    # 0.25 and 2.0: the arithmetic mean 1.125 would call them a slow-down; sqrt(0.5) does not
+    assert entry['env_steps_ratio_vs_dppo'] == pytest.approx(0.5 ** 0.5, rel=1e-12)
 
 
 def test_jobs_missing_their_efficiency_curve_are_pending(tmp_path):
