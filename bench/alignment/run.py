@@ -29,7 +29,7 @@ from pact_sim.core.seed_ranges import seeds_in, training_layout_seed
 from pact_trainer.core.alignment_loop import evaluate, PactAligner, PactConfig
 from pact_trainer.core.baselines.dppo import DppoAligner, DppoConfig
 from pact_trainer.core.baselines.guardrail import GuardrailPolicy
-from pact_trainer.core.guidance import GuidanceSchedule, preset
+from pact_trainer.core.guidance import GuidanceSchedule, LOW_NOISE_W3, preset
 from pact_trainer.core.safe_teacher import SafeTeacher
 from pact_trainer.core.toy_problem import toy_aligner
 from scipy import stats
@@ -100,7 +100,7 @@ def run_toy_seed(seed: int, budget: dict, device: str = 'cpu') -> dict:
     return results
 
 
-SIM_GUIDANCE_PRESET = 'low_noise_w3'
+SIM_GUIDANCE_PRESET = LOW_NOISE_W3
 SIM_GUIDANCE = preset(SIM_GUIDANCE_PRESET)
 REPOSITORY = Path(__file__).resolve().parents[2]
 SIM_CONSTRAINTS = REPOSITORY / 'config' / 'constraints' / 'sim_tasks.yaml'

@@ -45,6 +45,7 @@ from pathlib import Path
 import sys
 
 import numpy as np
+from pact_trainer.core.guidance import LOW_NOISE_W3
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 SIM_CONSTRAINTS = REPOSITORY / 'config' / 'constraints' / 'sim_tasks.yaml'
@@ -52,7 +53,7 @@ HERE = Path(__file__).resolve().parent
 # Guidance scale w of the preset per task, chosen on validation layouts 504000-504031 with
 # teacher_strength.py (TEACHER_STRENGTH.md): the strongest w whose teacher had fewer events
 # without a significant loss of success.
-GUIDANCE_PRESET = 'low_noise_w3'
+GUIDANCE_PRESET = LOW_NOISE_W3
 GUIDANCE_SCALE = {'pick': 30.0, 'carry': 30.0, 'reach': 10.0}
 # Validation layouts of the efficiency curves start here (the teacher-strength block is
 # validation offsets 4000-4031: disjoint).

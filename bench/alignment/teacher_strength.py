@@ -101,6 +101,7 @@ def write_report(results: Path = RESULTS, report: Path = REPORT) -> None:
 
 def main(argv=None) -> int:
     """Sweep the guidance scale on one task (or write the report); print a table."""
+    from pact_trainer.core.guidance import LOW_NOISE_W3
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[1])
     parser.add_argument('--report', action='store_true',
                         help='only write TEACHER_STRENGTH.md from teacher_strength/*.json')
@@ -108,7 +109,7 @@ def main(argv=None) -> int:
     parser.add_argument('--base', type=Path, default=None,
                         help='base checkpoint (default: models/base/<task>_base.pact)')
     parser.add_argument('--scales', type=float, nargs='+', default=[0.0, 3.0, 30.0, 300.0])
-    parser.add_argument('--preset', default='low_noise_w3',
+    parser.add_argument('--preset', default=LOW_NOISE_W3,
                         help='guidance preset whose scale w is replaced')
     parser.add_argument('--first-seed', type=int, default=504_000)
     parser.add_argument('--episodes', type=int, default=32)

@@ -84,7 +84,7 @@ class Workload:
         import copy
         from pact_eval.core.sim_training import robot_costs_for_env
         from pact_trainer.core.distillation import distillation_loss, DistillationBatch
-        from pact_trainer.core.guidance import preset
+        from pact_trainer.core.guidance import LOW_NOISE_W3, preset
         from pact_trainer.core.safe_teacher import SafeTeacher
         import torch
         student = copy.deepcopy(self.base).to(device).train()
@@ -93,7 +93,7 @@ class Workload:
         teacher_policy = copy.deepcopy(self.base).to(device).eval()
         costs = robot_costs_for_env(self.base, self.env, constraints=self.constraints,
                                     device=device).cost_set()
-        teacher = SafeTeacher(teacher_policy, costs, preset('low_noise_w3'))
+        teacher = SafeTeacher(teacher_policy, costs, preset(LOW_NOISE_W3))
         index = torch.arange(batch) % len(self.pool)
         rows = self.pool.select(index)
         data = DistillationBatch(rows.action.to(device), rows.observation.to(device),
@@ -174,6 +174,7 @@ def constraint_costs_rate(workload: Workload, device: str, batch: int, seconds: 
 
 def align_cli_seconds(task: str, device: str, timeout: float) -> float:
     """Return the wall seconds of one short ``pact_align sim`` run (1 iteration, 64 chunks)."""
+    from pact_trainer.core.guidance import LOW_NOISE_W3
     with tempfile.TemporaryDirectory() as out:
         command = [sys.executable, '-m', 'pact_trainer.align_cli', 'sim', '--base',
                    str(ROOT / 'models' / 'base' / f'{task}_base.pact'), '--task', task,
@@ -181,7 +182,7 @@ def align_cli_seconds(task: str, device: str, timeout: float) -> float:
                    '--chunks-per-iteration', '64', '--steps-per-epoch', '10',
                    '--max-inner-epochs', '1', '--batch-size', '256', '--device', device,
                    '--constraints', str(ROOT / 'config' / 'constraints' / 'sim_tasks.yaml'),
-                   '--guidance-preset', 'low_noise_w3']
+                   '--guidance-preset', LOW_NOISE_W3]
         started = time.perf_counter()
         run = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
         if run.returncode != 0:
