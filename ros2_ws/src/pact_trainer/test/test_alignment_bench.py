@@ -41,7 +41,7 @@ def test_toy_benchmark_writes_report_plot_and_results(tmp_path):
 def test_sim_latency_is_timed_side_by_side_and_reported_as_ratios():
     torch.set_num_threads(1)
     bench = load_bench()
-    base = BENCH.parents[2] / 'models' / 'base' / 'pick_base.pact'
+    base = repository_path('models', 'base', 'pick_base.pact')
     latency = bench.side_by_side_latency('pick', base, base, repeats=2)
     assert set(latency) == {'base', 'pact', 'guardrail'}
     assert all(value > 0 for value in latency.values())
