@@ -21,7 +21,7 @@ help:
 	@echo "make bench-alignment     PACT vs baselines: toy + the three MuJoCo tasks, 3 seeds x 64"
 	@echo "                         paired layouts (several hours on 2 cores, resumable)"
 	@echo "                         -> bench/alignment/summary.json, sim/<task>/REPORT.md"
-	@echo "make bench-policy after bench-alignment: the aligned/base latency uses models/aligned/"
+	@echo "make bench-policy times models/aligned/ against models/base/ (see models/README.md)"
 
 setup:
 	@bash scripts/setup.sh

@@ -113,9 +113,10 @@ def aligned_latency_table(repetitions: int, tasks=('reach', 'pick', 'carry')) ->
     """
     Return markdown lines comparing aligned and base checkpoints' sampling latency.
 
-    Reads ``models/base/<task>_base.pact`` and ``models/aligned/<task>_pact.pact`` (written by
-    ``bench/alignment/run.py --suite sim``). The two policies are timed alternately, one chunk
-    each turn, in this one process, so that load on the shared machine hits both alike.
+    Reads ``models/base/<task>_base.pact`` and ``models/aligned/<task>_pact.pact`` (final
+    policies of ``bench/alignment/sim_benchmark.py``, see models/README.md). The two policies
+    are timed alternately, one chunk each turn, in this one process, so that load on the shared
+    machine hits both alike.
     """
     from pact_policy.core.checkpoint import load_checkpoint
     lines = ['| task | base p50 (ms) | aligned p50 (ms) | aligned / base | architecture |',
