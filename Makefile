@@ -7,8 +7,8 @@
 help:
 	@echo "make setup   create .venv, install the pinned dependencies, build ros2_ws (idempotent)"
 	@echo "make test    set up, then run the whole test suite (colcon test + tests/)"
-	@echo "make test-fast  the cores' unit tests only (no dds/sim/slow tests, no linters), in"
-	@echo "                parallel with pytest-xdist, for the inner loop"
+	@echo "make test-fast  the unit tests of every package (no dds/sim/slow tests, no linters), in"
+	@echo "                one pytest-xdist run, for the inner loop (about 30 s on 2 cores)"
 	@echo "make demo    set up, then align a policy live in MuJoCo (ROS 2 graph) -> runs/<time>/"
 	@echo "make lint    ruff over the whole repository"
 	@echo "make lint-imports   architecture walls (.importlinter) over the package sources"
