@@ -34,6 +34,7 @@ from pact_msgs.srv import GetEpisodeOutcome, ResetEpisode
 from pact_node_runtime.node_shutdown import spin_until_shutdown
 from pact_node_runtime.process_lifetime import exit_with_parent
 from pact_parameters.node_parameters import declare_parameters, follow_parameters
+from pact_policy.core.naming import position_names
 from pact_sim.core.scene_builder import RobotConfig
 from pact_sim.core.sim_env import SimEnv
 from pact_sim.core.sim_node_parameters import SimNodeParameters
@@ -276,7 +277,7 @@ class SimNode(Node):
         """Return the current scene, plus the goal as an object when the task observes one."""
         scene = self.env.current_scene()
         goal = getattr(self.env.layout, 'goal', None)
-        if goal is None or 'goal.position.x' not in self.env.observation_names:
+        if goal is None or not set(position_names('goal')) <= set(self.env.observation_names):
             return scene
         marker = TrackedObject(name='goal', shape=GOAL_MARKER, pose=Pose(np.asarray(goal)))
         return dataclasses.replace(scene, objects=tuple(scene.objects) + (marker,))
