@@ -24,7 +24,7 @@ from pact_eval.process_group import ChildExited, ProcessGroup
 from pact_msgs.msg import AlignmentStatus, EpisodeEvent, ModelAnnouncement, PolicyStatus
 from pact_msgs.msg import PolicyStep
 from pact_msgs.srv import ResetEpisode
-from pact_node_runtime.ros_domain import default_lock_dir, DEMO_DOMAINS, reserve_domain_id
+from pact_node_runtime.ros_domain import DEMO_DOMAINS, private_domain_environment
 from pact_policy.node_graph import command_line, GraphNode, load_graph, NodeGraph
 from pact_policy.node_graph import GraphError as NodeGraphError
 from rclpy.node import Node
@@ -278,8 +278,7 @@ def run_graph(settings, overlay: Path, base_checkpoint: Path, run_dir: Path,
 
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
-    domain = reserve_domain_id(DEMO_DOMAINS, default_lock_dir('demo'))  # none shared with tests
-    dds = {'ROS_DOMAIN_ID': str(domain), 'ROS_AUTOMATIC_DISCOVERY_RANGE': 'LOCALHOST'}
+    dds = private_domain_environment(DEMO_DOMAINS, 'demo')  # ids never shared with tests
     os.environ.update(dds)
     # one OpenMP thread per node: four processes share a few cores, spinning threads only hurt
     children = dict(dds, OMP_NUM_THREADS=os.environ.get('OMP_NUM_THREADS', '1'))
@@ -291,8 +290,9 @@ def run_graph(settings, overlay: Path, base_checkpoint: Path, run_dir: Path,
         with ProcessGroup(logs, children, cwd=Path(run_dir).resolve()) as group:
             for name, command in commands.items():
                 group.start(name, command)
-            console.print(f'started {", ".join(commands)} (ROS_DOMAIN_ID={domain}, localhost '
-                          f'discovery; logs in {logs})')
+            console.print(f'started {", ".join(commands)} '
+                          f'(ROS_DOMAIN_ID={dds["ROS_DOMAIN_ID"]}, localhost discovery; '
+                          f'logs in {logs})')
             driver = DemoDriver(settings.train_first_seed, log=console.print, context=context)
             executor = SingleThreadedExecutor(context=context)
             executor.add_node(driver)

@@ -16,7 +16,7 @@ import fcntl
 import os
 from pathlib import Path
 import tempfile
-from typing import Optional, Sequence
+from typing import Dict, Sequence
 
 # Fast DDS maps domain ids to UDP ports; ids above 232 overflow the port range.
 DEMO_DOMAINS = range(1, 100)
@@ -30,7 +30,7 @@ def default_lock_dir(purpose: str) -> Path:
     return Path(tempfile.gettempdir()) / f'pact_ros_{purpose}_domains'
 
 
-def reserve_domain_id(domains: Sequence[int], lock_dir: Optional[Path]) -> int:
+def reserve_domain_id(domains: Sequence[int], lock_dir: Path) -> int:
     """
     Reserve a free id of ``domains`` for this process (held until it exits) and return it.
 
@@ -53,3 +53,16 @@ def reserve_domain_id(domains: Sequence[int], lock_dir: Optional[Path]) -> int:
     raise RuntimeError(
         f'no free ROS domain id in [{domains[0]}, {domains[-1]}] under {lock_dir}: every one '
         'is held by another live process')
+
+
+def private_domain_environment(domains: Sequence[int], purpose: str) -> Dict[str, str]:
+    """
+    Reserve an id of ``domains`` and return the environment that puts a process on it alone.
+
+    ``ROS_DOMAIN_ID`` is the reserved id and discovery stays on this host
+    (``ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST``); the reservation lives in
+    ``default_lock_dir(purpose)``. Export it (``os.environ.update``) before rclpy starts and
+    pass it to child processes.
+    """
+    domain = reserve_domain_id(domains, default_lock_dir(purpose))
+    return {'ROS_DOMAIN_ID': str(domain), 'ROS_AUTOMATIC_DISCOVERY_RANGE': 'LOCALHOST'}

@@ -6,7 +6,8 @@ import os
 import subprocess
 import sys
 
-from pact_node_runtime.ros_domain import DEMO_DOMAINS, reserve_domain_id, TEST_DOMAINS
+from pact_node_runtime.ros_domain import (DEMO_DOMAINS, private_domain_environment,
+                                          reserve_domain_id, TEST_DOMAINS)
 import pytest
 
 
@@ -42,3 +43,13 @@ def test_a_full_range_is_refused_with_the_range_named(tmp_path):
 def test_demo_and_test_ranges_are_disjoint_and_fit_fast_dds_ports():
     assert not set(DEMO_DOMAINS) & set(TEST_DOMAINS)
     assert min(DEMO_DOMAINS) >= 0 and max(TEST_DOMAINS) <= 232
+
+
+def test_a_private_environment_names_a_held_id_and_localhost_discovery(tmp_path, monkeypatch):
+    monkeypatch.setattr('tempfile.tempdir', str(tmp_path))
+    environment = private_domain_environment(range(7, 9), 'unit')
+    assert environment['ROS_AUTOMATIC_DISCOVERY_RANGE'] == 'LOCALHOST'
+    held = int(environment['ROS_DOMAIN_ID'])
+    assert held in (7, 8)
+    # the id stays reserved: the only other one is all that is left in its lock folder
+    assert reserve_domain_id(range(7, 9), tmp_path / 'pact_ros_unit_domains') == 15 - held

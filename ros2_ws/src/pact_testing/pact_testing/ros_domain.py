@@ -10,12 +10,11 @@ process) in the test range, disjoint from the demo's. Child processes inherit
 
 import os
 
-from pact_node_runtime.ros_domain import default_lock_dir, reserve_domain_id, TEST_DOMAINS
+from pact_node_runtime.ros_domain import private_domain_environment, TEST_DOMAINS
 
 
 def isolate_this_process() -> int:
     """Reserve a test domain, export it with localhost-only discovery, and return the id."""
-    domain = reserve_domain_id(TEST_DOMAINS, default_lock_dir('test'))
-    os.environ['ROS_DOMAIN_ID'] = str(domain)
-    os.environ['ROS_AUTOMATIC_DISCOVERY_RANGE'] = 'LOCALHOST'
-    return domain
+    environment = private_domain_environment(TEST_DOMAINS, 'test')
+    os.environ.update(environment)
+    return int(environment['ROS_DOMAIN_ID'])
