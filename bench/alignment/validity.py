@@ -177,7 +177,8 @@ def task_statistics(episodes, active) -> dict:
             'positive_chunk_rate_by_constraint': {
                 name: validity.positive_chunk_rate(group, [name]) for name in active},
             'false_alarm_rate': validity.ratio(*validity.false_alarms(group, active, claimed)),
-            'rank_correlation': validity.cost_event_correlation(group, active)}
+            'rank_correlation': validity.cost_event_correlation(group, active),
+            'cost_per_chunk_by_outcome': validity.cost_per_chunk_by_outcome(group, active)}
     kinds = sorted({event.kind for e in episodes for event in e.events})
     for kind in kinds:
         claimers = validity.claiming(kind, active)
@@ -243,6 +244,11 @@ def number(value) -> str:
     return '-' if value is None or value != value else f'{value:.2f}'
 
 
+def cost(value) -> str:
+    """Return a cost with three significant digits, '-' when there is none (no episode)."""
+    return '-' if value is None or value != value else f'{value:.3g}'
+
+
 def targets(result: dict) -> list:
     """Return (target, measured, met) rows of DESIGN §9 / the validity targets for one task."""
     stats = result['executed path']
@@ -295,6 +301,14 @@ def task_section(result: dict) -> list:
         rates = item['positive_chunk_rate_by_constraint']
         lines.append(f'| {source} | '
                      + ' | '.join(percent(rates[name]) for name in path['active']) + ' |')
+    lines += ['', 'Mean cost per chunk (executed path) of the successful and the failed '
+              'episodes. PACT tilts every chunk by its cost alone (no reward): where success '
+              'costs more per chunk than failure, a stronger tilt trades success away.', '',
+              '| source | successful episodes | failed episodes |', '|---|---:|---:|']
+    for source, item in path['sources'].items():
+        by_outcome = item['cost_per_chunk_by_outcome']
+        lines.append(f'| {source} | {cost(by_outcome["success"])} | '
+                     f'{cost(by_outcome["failure"])} |')
     lines += ['', 'Recall by event kind (all three sources pooled): a hit is an event that '
               'started in a chunk, or the chunk after one, with positive cost.', '',
               '| event kind | events (base policy) | claimed by | recall of the claimers '

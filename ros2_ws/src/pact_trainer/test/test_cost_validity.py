@@ -52,6 +52,19 @@ def test_rank_correlation_and_claims():
     assert 'object_fall' not in validity.claimed_kinds(['joint_position', 'grasp_approach'])
 
 
+def test_cost_per_chunk_by_outcome_pools_chunks_of_each_outcome():
+    succeeded = episode([0.4, 0.0], [])                      # 2 chunks, cost 0.4
+    failed_long = episode([0.1, 0.1, 0.0, 0.0, 0.2, 0.0], [])  # 6 chunks, cost 0.4
+    failed_short = episode([0.2, 0.0], [])                   # 2 chunks, cost 0.2
+    failed_long.success = failed_short.success = False
+    means = validity.cost_per_chunk_by_outcome([succeeded, failed_long, failed_short],
+                                               ['clearance'])
+    # by hand: success 0.4 / 2 chunks; failure (0.4 + 0.2) / (6 + 2) chunks, not a mean of means
+    assert means['success'] == pytest.approx(0.2)
+    assert means['failure'] == pytest.approx(0.075)
+    assert math.isnan(validity.cost_per_chunk_by_outcome([succeeded], ['clearance'])['failure'])
+
+
 def test_seed_ranges_are_disjoint_and_checked():
     ranges = list(seed_ranges.RANGES.values())
     for index, first in enumerate(ranges):

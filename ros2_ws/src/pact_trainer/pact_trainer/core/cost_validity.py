@@ -14,7 +14,10 @@ judge's events (each with the control row it started in), this module measures:
   kind within two chunks either side;
 - **positive-chunk rate**: the fraction of chunks with positive cost (a careful expert's must
   be small, or the cost fights the task itself);
-- **rank correlation** (Spearman) between an episode's total cost and its number of events.
+- **rank correlation** (Spearman) between an episode's total cost and its number of events;
+- **cost of success**: the mean cost per chunk of the successful episodes and of the failed
+  ones. PACT tilts each chunk by its cost alone (no reward): where succeeding costs more per
+  chunk than failing, a stronger tilt trades success away.
 
 The judge's event kinds are pact_sim's ``EVENT_TYPES``; this module only reads their names.
 Costs are per chunk and per constraint (≥ 0, 0 = satisfied with margin).
@@ -148,6 +151,23 @@ def cost_event_correlation(episodes: Sequence[ScoredEpisode],
     if len(episodes) < 3 or np.ptp(costs) == 0 or np.ptp(events) == 0:
         return float('nan')
     return float(stats.spearmanr(costs, events).statistic)
+
+
+def cost_per_chunk_by_outcome(episodes: Sequence[ScoredEpisode],
+                              constraints: Sequence[str]) -> Dict[str, float]:
+    """
+    Return {'success': c_s, 'failure': c_f}: mean cost of ``constraints`` per chunk.
+
+    Each mean pools the chunks of the episodes with that outcome (nan when there are none), so a
+    long failed episode weighs by its length, as its chunks do in training.
+    """
+    out = {}
+    for outcome, succeeded in (('success', True), ('failure', False)):
+        group = [episode for episode in episodes if episode.success == succeeded]
+        chunks = sum(len(episode.chunk_costs) for episode in group)
+        cost = sum(episode.total_cost(constraints) for episode in group)
+        out[outcome] = cost / chunks if chunks else float('nan')
+    return out
 
 
 def ratio(hits: int, total: int) -> float:
