@@ -38,6 +38,8 @@ from rich.progress import Progress
 import torch
 
 ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+DEFAULT_SEED_OFFSET = 2000   # first validation layout 502000 (sim_tasks.yaml chose on 501000+)
 CONSTRAINTS = ROOT / 'config' / 'constraints' / 'sim_tasks.yaml'
 SOURCES = ('careful expert', 'careless expert', 'base policy')
 
@@ -207,7 +209,7 @@ def task_statistics(episodes, active) -> dict:
     return out
 
 
-def run_task(task: str, episodes: int, base_dir: Path, progress, offset: int = 2000) -> dict:
+def run_task(task: str, episodes: int, base_dir: Path, progress, offset: int = DEFAULT_SEED_OFFSET) -> dict:
     """Roll out the three sources on ``task`` and return its statistics, both scorings."""
     config = load_constraint_config(str(CONSTRAINTS))
     seeds = seeds_in('validation', offset, episodes)
@@ -347,6 +349,25 @@ def write_report(results: list, out: Path, command: str, seconds: float):
     (out / 'VALIDITY.md').write_text('\n'.join(lines))
 
 
+def command_line(arguments) -> str:
+    """Return the command that reproduces this run (non-default options included)."""
+    words = ['python bench/alignment/validity.py --tasks', *arguments.tasks,
+             f'--episodes {arguments.episodes}']
+    if arguments.seed_offset != DEFAULT_SEED_OFFSET:
+        words.append(f'--seed-offset {arguments.seed_offset}')
+    if arguments.out.resolve() != HERE:
+        words.append(f'--out {display_path(arguments.out)}')
+    return ' '.join(words)
+
+
+def display_path(path: Path) -> str:
+    """Return ``path`` relative to the repository root when it lies inside it."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def main(argv=None) -> int:
     """Measure every requested task and write the report."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0].strip())
@@ -354,8 +375,8 @@ def main(argv=None) -> int:
                         choices=('reach', 'pick', 'carry'))
     parser.add_argument('--episodes', type=int, default=40)
     parser.add_argument('--base-dir', type=Path, default=ROOT / 'models' / 'base')
-    parser.add_argument('--out', type=Path, default=Path(__file__).resolve().parent)
-    parser.add_argument('--seed-offset', type=int, default=2000,
+    parser.add_argument('--out', type=Path, default=HERE)
+    parser.add_argument('--seed-offset', type=int, default=DEFAULT_SEED_OFFSET,
                         help='first validation layout = 500000 + this (the constraint settings '
                         'of sim_tasks.yaml were chosen on offsets 1000..1039)')
     arguments = parser.parse_args(argv)
@@ -368,8 +389,7 @@ def main(argv=None) -> int:
         for task in arguments.tasks:
             results.append(run_task(task, arguments.episodes, arguments.base_dir, progress,
                                     arguments.seed_offset))
-            write_report(results, arguments.out, 'python bench/alignment/validity.py --tasks '
-                         + ' '.join(arguments.tasks) + f' --episodes {arguments.episodes}',
+            write_report(results, arguments.out, command_line(arguments),
                          time.perf_counter() - started)
     return 0
 
