@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """Find the repository's files (config/, bench/) from a test, wherever the test lives."""
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 from typing import Optional
 
 # What only the repository root holds: the top-level Makefile next to the ros2_ws/ folder.
@@ -36,3 +38,17 @@ def repository_root(start: Optional[Path] = None) -> Path:
 def repository_path(*parts: str, start: Optional[Path] = None) -> Path:
     """Return a path inside the repository root, e.g. ``config/demo`` from ``'config', 'demo'``."""
     return repository_root(start).joinpath(*parts)
+
+
+def load_script(*parts: str, module_name: Optional[str] = None) -> ModuleType:
+    """
+    Import a repository script that is not a package module (e.g. ``bench/alignment/run.py``).
+
+    ``parts``: its path inside the repository; ``module_name``: the name it gets (default: its
+    stem). Each call executes the file anew, so a test may patch the module it gets freely.
+    """
+    path = repository_path(*parts)
+    spec = importlib.util.spec_from_file_location(module_name or path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

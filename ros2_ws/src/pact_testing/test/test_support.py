@@ -8,7 +8,7 @@ import pathlib
 from geometry_msgs.msg import PoseStamped
 from pact_testing.license_header import copyright_problems, header_problems
 from pact_testing.message_fill import default_leaf_fields, fill_message, message_differences
-from pact_testing.repository import repository_path, repository_root
+from pact_testing.repository import load_script, repository_path, repository_root
 from sensor_msgs.msg import Image, JointState
 from shape_msgs.msg import Plane
 
@@ -75,3 +75,12 @@ def test_repository_root_is_found_and_a_missing_one_is_named(tmp_path):
         assert 'repository root' in str(error) and str(tmp_path) in str(error)
     else:
         raise AssertionError('a folder outside the repository must not have a root')
+
+
+def test_load_script_imports_a_fresh_copy_of_a_repository_script():
+    first = load_script('bench', 'alignment', 'validity.py', module_name='validity_a')
+    second = load_script('bench', 'alignment', 'validity.py')
+    assert first.__name__ == 'validity_a' and second.__name__ == 'validity'
+    first.DEFAULT_SEED_OFFSET = -1          # a test patching its copy leaves the next one be
+    assert second.DEFAULT_SEED_OFFSET == 2000
+    assert pathlib.Path(second.__file__) == repository_path('bench', 'alignment', 'validity.py')

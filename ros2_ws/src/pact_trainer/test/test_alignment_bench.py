@@ -2,22 +2,16 @@
 # SPDX-License-Identifier: Apache-2.0
 """bench/alignment/run.py runs end to end on a tiny toy budget and writes its report."""
 
-import importlib.util
 import json
 
-from pact_testing.repository import repository_path
+from pact_testing.repository import load_script, repository_path
 import pytest
 import torch
-
-BENCH = repository_path('bench', 'alignment', 'run.py')
 
 
 def load_bench():
     """Import bench/alignment/run.py as a module."""
-    spec = importlib.util.spec_from_file_location('alignment_bench', BENCH)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    return bench
+    return load_script('bench', 'alignment', 'run.py', module_name='alignment_bench')
 
 
 @pytest.mark.slow

@@ -2,21 +2,15 @@
 # SPDX-License-Identifier: Apache-2.0
 """bench/alignment/sim_benchmark.py merges judged episodes into paired summaries."""
 
-import importlib.util
 import json
 
-from pact_testing.repository import repository_path
+from pact_testing.repository import load_script
 import pytest
-
-BENCH = repository_path('bench', 'alignment', 'sim_benchmark.py')
 
 
 def load_bench():
     """Import bench/alignment/sim_benchmark.py as a module."""
-    spec = importlib.util.spec_from_file_location('sim_benchmark', BENCH)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    return bench
+    return load_script('bench', 'alignment', 'sim_benchmark.py', module_name='sim_benchmark')
 
 
 def write_job(bench, out, method, seed, events, success, first_layout=100_000):

@@ -3,22 +3,17 @@
 """bench/alignment/teacher_strength.py: variants are named, kept apart and reported."""
 
 import dataclasses
-import importlib.util
 import json
 
 from pact_constraints.core.config import load_constraint_config
-from pact_testing.repository import repository_path
+from pact_testing.repository import load_script, repository_path
 
-BENCH = repository_path('bench', 'alignment', 'teacher_strength.py')
 HINGE = repository_path('bench', 'alignment', 'teacher_strength', 'clearance_hinge.yaml')
 
 
 def load_bench():
     """Import bench/alignment/teacher_strength.py as a module."""
-    spec = importlib.util.spec_from_file_location('teacher_strength', BENCH)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    return bench
+    return load_script('bench', 'alignment', 'teacher_strength.py', module_name='teacher_strength')
 
 
 def sweep(task, **variant):

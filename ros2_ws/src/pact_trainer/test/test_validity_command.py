@@ -2,20 +2,14 @@
 # SPDX-License-Identifier: Apache-2.0
 """bench/alignment/validity.py names the command that reproduces a report, options included."""
 
-import importlib.util
 import types
 
-from pact_testing.repository import repository_path
-
-BENCH = repository_path('bench', 'alignment', 'validity.py')
+from pact_testing.repository import load_script, repository_path
 
 
 def load_bench():
     """Import bench/alignment/validity.py as a module."""
-    spec = importlib.util.spec_from_file_location('validity_bench', BENCH)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    return bench
+    return load_script('bench', 'alignment', 'validity.py', module_name='validity_bench')
 
 
 def parse(bench, argv):
