@@ -90,7 +90,8 @@ def main(argv=None) -> int:
     out.write_text(json.dumps({
         'task': arguments.task, 'scale': arguments.scale, 'training_seed': arguments.seed,
         'constraints': teacher_strength.repository_path(arguments.constraints),
-        'budget': budget, 'seeds': [seeds[0], seeds[-1]], 'training_minutes': round(minutes, 1),
+        'budget': budget, 'seeds': [seeds[0], seeds[-1]],
+        'training_minutes_this_call': round(minutes, 1),   # ~0 when it resumed a finished run
         'judged': judged}, indent=1) + '\n')
     return 0
 
