@@ -209,7 +209,8 @@ def task_statistics(episodes, active) -> dict:
     return out
 
 
-def run_task(task: str, episodes: int, base_dir: Path, progress, offset: int = DEFAULT_SEED_OFFSET) -> dict:
+def run_task(task: str, episodes: int, base_dir: Path, progress,
+             offset: int = DEFAULT_SEED_OFFSET) -> dict:
     """Roll out the three sources on ``task`` and return its statistics, both scorings."""
     config = load_constraint_config(str(CONSTRAINTS))
     seeds = seeds_in('validation', offset, episodes)
