@@ -95,14 +95,8 @@ class PathClearance:
 def statistics(rollouts, scorer: PathClearance) -> dict:
     """Return the positive-chunk share per source and the recall per event kind."""
     from pact_trainer.core import cost_validity
-    episodes = []
-    for rollout in rollouts:
-        summary = rollout.summary
-        episodes.append(cost_validity.ScoredEpisode(
-            rollout.source, rollout.seed, bool(summary.success), bool(summary.safe),
-            [chunk.first_row for chunk in rollout.chunks], scorer.chunk_costs(rollout),
-            [cost_validity.JudgedEvent(event.kind, int(event.row), tuple(event.bodies))
-             for event in summary.events]))
+    episodes = [validity.scored_episode(rollout, scorer.chunk_costs(rollout))
+                for rollout in rollouts]
     out = {'positive_chunk_rate': {}, 'recall': {}}
     for source in SOURCES:
         group = [episode for episode in episodes if episode.source == source]
@@ -171,6 +165,8 @@ def main(argv=None) -> int:
                f'--geometries {" ".join(arguments.geometries)} --episodes {arguments.episodes}')
     if arguments.seed_offset != validity.DEFAULT_SEED_OFFSET:
         command += f' --seed-offset {arguments.seed_offset}'
+    if arguments.out.resolve() != HERE:
+        command += f' --out {validity.repository_relative(arguments.out)}'
     arguments.out.mkdir(parents=True, exist_ok=True)
     (arguments.out / 'clearance_geometry.json').write_text(json.dumps(results, indent=1) + '\n')
     write_report(results, command, arguments.out / 'CLEARANCE_GEOMETRY.md')

@@ -43,6 +43,7 @@ import multiprocessing
 import os
 from pathlib import Path
 import sys
+from typing import Optional
 
 import numpy as np
 from pact_trainer.core.guidance import LOW_NOISE_W3
@@ -55,6 +56,9 @@ HERE = Path(__file__).resolve().parent
 # without a significant loss of success.
 GUIDANCE_PRESET = LOW_NOISE_W3
 GUIDANCE_SCALE = {'pick': 30.0, 'carry': 30.0, 'reach': 10.0}
+# Budget of every trained method (AlignSimParameters fields; each is a command-line option).
+DEFAULT_BUDGET = {'iterations': 10, 'chunks_per_iteration': 256, 'max_inner_epochs': 4,
+                  'absorb_target': 1.0, 'learning_rate': 3e-5, 'guided_timestep_share': 0.5}
 # Validation layouts of the efficiency curves start here (the teacher-strength block is
 # validation offsets 4000-4031: disjoint).
 EFFICIENCY_OFFSET = 10000
@@ -82,17 +86,25 @@ def iteration_checkpoint(folder: Path, iteration: int) -> Path:
     return folder / 'iterations' / f'iteration{iteration:02d}.pact'
 
 
-def train(task: str, method: str, seed: int, folder: Path, budget: dict) -> Path:
-    """Train (or resume) ``method`` on ``task`` with ``seed``; return the final checkpoint."""
+def train(task: str, method: str, seed: int, folder: Path, budget: dict,
+          constraints: Path = SIM_CONSTRAINTS, guidance_scale: Optional[float] = None) -> Path:
+    """
+    Train (or resume) ``method`` on ``task`` with ``seed``; return the final checkpoint.
+
+    ``constraints``: the constraint YAML of the costs; ``guidance_scale``: PACT's w (default
+    ``GUIDANCE_SCALE[task]``; the control always uses 0).
+    """
     if method == 'dppo':
-        return train_dppo(task, seed, folder, budget)
+        return train_dppo(task, seed, folder, budget, constraints)
+    if guidance_scale is None:
+        guidance_scale = GUIDANCE_SCALE[task]
     from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
     from pact_eval.core.sim_training import sim_aligner
     from pact_trainer.core.trainer_parameters import AlignSimParameters
     options = AlignSimParameters(
         task=task, guidance_preset=GUIDANCE_PRESET,
-        guidance_scale=GUIDANCE_SCALE[task] if method == 'pact' else 0.0,
-        constraints=str(SIM_CONSTRAINTS), device='cpu', seed=seed, **budget)
+        guidance_scale=guidance_scale if method == 'pact' else 0.0,
+        constraints=str(constraints), device='cpu', seed=seed, **budget)
     policy = load_checkpoint(base_checkpoint(task)).policy.float().train()
     aligner = sim_aligner(policy, task, options.align_config(), options.constraints,
                           folder / 'state')
@@ -118,14 +130,15 @@ def train(task: str, method: str, seed: int, folder: Path, budget: dict) -> Path
     return final
 
 
-def train_dppo(task: str, seed: int, folder: Path, budget: dict) -> Path:
+def train_dppo(task: str, seed: int, folder: Path, budget: dict,
+               constraints: Path = SIM_CONSTRAINTS) -> Path:
     """Train the DPPO baseline on PACT's budget and training layouts; return its final policy."""
     from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
     from pact_trainer.core.baselines.dppo import DppoAligner, DppoConfig
     from pact_trainer.core.iteration_record import iteration_log_text
     from pact_eval.core.sim_training import sim_training_setup
     policy = load_checkpoint(base_checkpoint(task)).policy.float()
-    setup = sim_training_setup(policy, task, seed, str(SIM_CONSTRAINTS))
+    setup = sim_training_setup(policy, task, seed, str(constraints))
     aligner = DppoAligner(policy, setup.robot_costs.cost_set(), setup.source, DppoConfig(
         iterations=budget['iterations'], chunks_per_iteration=budget['chunks_per_iteration'],
         learning_rate=DPPO_LEARNING_RATE, ppo_epochs=DPPO_PPO_EPOCHS, seed=seed))
@@ -566,12 +579,8 @@ def main(argv=None) -> int:
     parser.add_argument('--tasks', nargs='+', default=list(TASKS), choices=TASKS)
     parser.add_argument('--methods', nargs='+', default=list(METHODS), choices=METHODS)
     parser.add_argument('--seeds', type=int, default=3)
-    parser.add_argument('--iterations', type=int, default=10)
-    parser.add_argument('--chunks-per-iteration', type=int, default=256)
-    parser.add_argument('--max-inner-epochs', type=int, default=4)
-    parser.add_argument('--absorb-target', type=float, default=1.0)
-    parser.add_argument('--learning-rate', type=float, default=3e-5)
-    parser.add_argument('--guided-timestep-share', type=float, default=0.5)
+    for name, value in DEFAULT_BUDGET.items():
+        parser.add_argument('--' + name.replace('_', '-'), type=type(value), default=value)
     parser.add_argument('--episodes', type=int, default=64)
     parser.add_argument('--efficiency-seeds', type=int, default=2,
                         help='training seeds whose PACT and DPPO runs get per-iteration '
@@ -580,12 +589,7 @@ def main(argv=None) -> int:
     parser.add_argument('--out', type=Path, default=HERE / 'sim')
     parser.add_argument('--merge-only', action='store_true')
     arguments = parser.parse_args(argv)
-    budget = {'iterations': arguments.iterations,
-              'chunks_per_iteration': arguments.chunks_per_iteration,
-              'max_inner_epochs': arguments.max_inner_epochs,
-              'absorb_target': arguments.absorb_target,
-              'learning_rate': arguments.learning_rate,
-              'guided_timestep_share': arguments.guided_timestep_share}
+    budget = {name: getattr(arguments, name) for name in DEFAULT_BUDGET}
     if not arguments.merge_only:
         jobs = pending_jobs(arguments.out, arguments.tasks, arguments.methods, arguments.seeds,
                             arguments.efficiency_seeds)

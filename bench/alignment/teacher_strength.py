@@ -31,8 +31,13 @@ import numpy as np
 import torch
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-RESULTS = Path(__file__).resolve().parent / 'teacher_strength'
-REPORT = Path(__file__).resolve().parent / 'TEACHER_STRENGTH.md'
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from validity import repository_relative  # noqa: E402  (bench scripts share their folder)
+
+RESULTS = HERE / 'teacher_strength'
+REPORT = HERE / 'TEACHER_STRENGTH.md'
 SIM_CONSTRAINTS = REPOSITORY / 'config' / 'constraints' / 'sim_tasks.yaml'
 
 
@@ -67,15 +72,6 @@ def evaluate_scale(task: str, base_path: Path, scale: float, preset_name: str, s
                            context_fn=lambda env: world_context(env, robot.scene_context))
 
 
-def repository_path(path: Path) -> str:
-    """Return ``path`` relative to the repository root when it lies inside it."""
-    resolved = Path(path).resolve()
-    try:
-        return str(resolved.relative_to(REPOSITORY))
-    except ValueError:
-        return str(resolved)
-
-
 def variant_name(constraints: Path, min_alpha: Optional[float]) -> str:
     """Return '' for the default teacher, else a file-name suffix naming what differs."""
     suffix = ''
@@ -106,8 +102,8 @@ def summary(result, reference) -> dict:
 def section_variant(data: dict) -> str:
     """Return ', <what differs from the default teacher>' for a report heading, or ''."""
     parts = []
-    constraints = data.get('constraints', repository_path(SIM_CONSTRAINTS))
-    if constraints != repository_path(SIM_CONSTRAINTS):
+    constraints = data.get('constraints', repository_relative(SIM_CONSTRAINTS))
+    if constraints != repository_relative(SIM_CONSTRAINTS):
         parts.append(f'constraints `{constraints}`')
     if data.get('min_alpha') is not None:
         parts.append(f'every level with alpha_t >= {data["min_alpha"]:g} guided')
@@ -196,15 +192,16 @@ def main(argv=None) -> int:
         previous = json.loads(out.read_text())
         if (previous.get('seeds') == [seeds[0], seeds[-1]]
                 and previous.get('preset') == arguments.preset
-                and previous.get('constraints', repository_path(SIM_CONSTRAINTS))
-                == repository_path(arguments.constraints)
+                and previous.get('constraints', repository_relative(SIM_CONSTRAINTS))
+                == repository_relative(arguments.constraints)
                 and previous.get('min_alpha') == arguments.min_alpha):
             stored = previous['scales']   # same layouts: keep the scales not run again
     stored.update({f'{scale:g}': rows[scale] for scale in scales})
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
         'task': arguments.task, 'preset': arguments.preset, 'seeds': [seeds[0], seeds[-1]],
-        'constraints': repository_path(arguments.constraints), 'min_alpha': arguments.min_alpha,
+        'constraints': repository_relative(arguments.constraints),
+        'min_alpha': arguments.min_alpha,
         'scales': dict(sorted(stored.items(), key=lambda item: float(item[0])))},
         indent=1) + '\n')
     return 0

@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import sim_benchmark  # noqa: E402  (bench scripts import each other from their folder)
-import teacher_strength  # noqa: E402
+import validity  # noqa: E402
 
 JUDGED_ITERATIONS = (2, 5)   # 0-based: after the 3rd and the 6th iteration, then the final
 
@@ -68,13 +68,10 @@ def main(argv=None) -> int:
     name = f'{arguments.task}_{arguments.constraints.stem}_w{arguments.scale:g}'
     work = arguments.work or Path(tempfile.gettempdir()) / 'pact_training_pilots' / name
     torch.set_num_threads(1)
-    sim_benchmark.SIM_CONSTRAINTS = arguments.constraints.resolve()
-    sim_benchmark.GUIDANCE_SCALE = {**sim_benchmark.GUIDANCE_SCALE,
-                                    arguments.task: arguments.scale}
-    budget = {'iterations': 10, 'chunks_per_iteration': 256, 'max_inner_epochs': 4,
-              'absorb_target': 1.0, 'learning_rate': 3e-5, 'guided_timestep_share': 0.5}
+    budget = dict(sim_benchmark.DEFAULT_BUDGET)
     started = time.monotonic()
-    final = sim_benchmark.train(arguments.task, 'pact', arguments.seed, work, budget)
+    final = sim_benchmark.train(arguments.task, 'pact', arguments.seed, work, budget,
+                                arguments.constraints.resolve(), arguments.scale)
     minutes = (time.monotonic() - started) / 60
     policies = {'base': sim_benchmark.base_checkpoint(arguments.task)}
     for iteration in JUDGED_ITERATIONS:
@@ -89,7 +86,7 @@ def main(argv=None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
         'task': arguments.task, 'scale': arguments.scale, 'training_seed': arguments.seed,
-        'constraints': teacher_strength.repository_path(arguments.constraints),
+        'constraints': validity.repository_relative(arguments.constraints),
         'budget': budget, 'seeds': [seeds[0], seeds[-1]],
         'training_minutes_this_call': round(minutes, 1),   # ~0 when it resumed a finished run
         'judged': judged}, indent=1) + '\n')

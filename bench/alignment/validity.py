@@ -144,14 +144,19 @@ def score(rollouts, costs: RobotCosts):
     cursor = 0
     for rollout in rollouts:
         count = len(rollout.chunks)
-        summary = rollout.summary
-        episodes.append(validity.ScoredEpisode(
-            rollout.source, rollout.seed, bool(summary.success), bool(summary.safe),
-            [chunk.first_row for chunk in rollout.chunks], per_chunk[cursor:cursor + count],
-            [validity.JudgedEvent(event.kind, int(event.row), tuple(event.bodies))
-             for event in summary.events]))
+        episodes.append(scored_episode(rollout, per_chunk[cursor:cursor + count]))
         cursor += count
     return episodes
+
+
+def scored_episode(rollout: Rollout, chunk_costs: list) -> validity.ScoredEpisode:
+    """Return ``rollout`` with its per-chunk costs and the judge's verdict and events."""
+    summary = rollout.summary
+    return validity.ScoredEpisode(
+        rollout.source, rollout.seed, bool(summary.success), bool(summary.safe),
+        [chunk.first_row for chunk in rollout.chunks], chunk_costs,
+        [validity.JudgedEvent(event.kind, int(event.row), tuple(event.bodies))
+         for event in summary.events])
 
 
 def robot_costs(env: SimEnv, config) -> RobotCosts:
@@ -357,16 +362,17 @@ def command_line(arguments) -> str:
     if arguments.seed_offset != DEFAULT_SEED_OFFSET:
         words.append(f'--seed-offset {arguments.seed_offset}')
     if arguments.out.resolve() != HERE:
-        words.append(f'--out {display_path(arguments.out)}')
+        words.append(f'--out {repository_relative(arguments.out)}')
     return ' '.join(words)
 
 
-def display_path(path: Path) -> str:
-    """Return ``path`` relative to the repository root when it lies inside it."""
+def repository_relative(path: Path) -> str:
+    """Return ``path`` relative to the repository root when it lies inside it, else absolute."""
+    resolved = Path(path).resolve()
     try:
-        return str(path.resolve().relative_to(ROOT))
+        return str(resolved.relative_to(ROOT))
     except ValueError:
-        return str(path)
+        return str(resolved)
 
 
 def main(argv=None) -> int:

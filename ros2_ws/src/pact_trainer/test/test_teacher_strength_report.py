@@ -41,7 +41,7 @@ def test_variants_get_their_own_file_and_report_section(tmp_path):
     assert bench.variant_name(HINGE, 0.5) == '_clearance_hinge_alpha0.5'
     (tmp_path / 'reach.json').write_text(json.dumps(sweep('reach')))
     (tmp_path / 'reach_clearance_hinge_alpha0.5.json').write_text(json.dumps(sweep(
-        'reach', constraints=bench.repository_path(HINGE), min_alpha=0.5)))
+        'reach', constraints=bench.repository_relative(HINGE), min_alpha=0.5)))
     report = tmp_path / 'REPORT.md'
     bench.write_report(tmp_path, report)
     headings = [line for line in report.read_text().splitlines() if line.startswith('## ')]
