@@ -22,6 +22,7 @@ def test_geometries_parse_and_bad_ones_are_named():
             bench.parse_geometry(text)
 
 
+@pytest.mark.sim
 @pytest.mark.slow
 def test_exact_evaluator_capsules_flag_the_chunks_the_trainer_flags():
     """
