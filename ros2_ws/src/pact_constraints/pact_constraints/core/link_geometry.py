@@ -102,6 +102,61 @@ def convex_hull_geometry(vertices: np.ndarray) -> coal.ConvexBase:
     return coal.Convex(vertex_list, triangle_list)
 
 
+def hull_surface_points(vertices: np.ndarray, spacing: float) -> np.ndarray:
+    """
+    Return points (N x 3, m) on the surface of the convex hull of ``vertices``.
+
+    Every hull face is bisected at the midpoint of its longest edge until no edge is longer
+    than ``spacing``; the corners of the pieces are returned (each once). No surface point is
+    then farther than ``spacing / sqrt(3)`` from a returned one (the farthest point of a
+    triangle from its corners is its circumcentre or its longest edge's midpoint). Bisecting
+    (rather than a uniform grid per face) keeps long thin faces from getting dense grids.
+    """
+    if not spacing > 0:
+        raise ValueError(f'hull point spacing must be > 0 m, got {spacing}')
+    hull = trimesh.convex.convex_hull(np.asarray(vertices, dtype=float))
+    corners = np.asarray(hull.vertices, dtype=float)
+    points = [corners]
+    pending = [tuple(corners[face]) for face in np.asarray(hull.faces)]
+    while pending:
+        triangle = pending.pop()
+        lengths = [np.linalg.norm(triangle[(k + 1) % 3] - triangle[k]) for k in range(3)]
+        longest = int(np.argmax(lengths))
+        if lengths[longest] <= spacing:
+            continue
+        first, second, other = (triangle[longest], triangle[(longest + 1) % 3],
+                                triangle[(longest + 2) % 3])
+        middle = 0.5 * (first + second)
+        points.append(middle[None])
+        pending += [(first, middle, other), (middle, second, other)]
+    stacked = np.vstack(points)
+    _, unique = np.unique(np.round(stacked / 1e-9), axis=0, return_index=True)
+    return stacked[np.sort(unique)]
+
+
+def cluster_points(points: np.ndarray, size: int) -> list:
+    """
+    Return index arrays that split ``points`` (N x 3) into clusters of at most ``size``.
+
+    Each split halves a cluster at the median of its widest coordinate, so clusters are
+    compact (small bounding spheres) and the split is deterministic.
+    """
+    if size < 1:
+        raise ValueError(f'cluster size must be >= 1, got {size}')
+    pending, clusters = [np.arange(len(points))], []
+    while pending:
+        indices = pending.pop()
+        if len(indices) <= size:
+            clusters.append(indices)
+            continue
+        chosen = points[indices]
+        axis = int(np.argmax(chosen.max(axis=0) - chosen.min(axis=0)))
+        order = indices[np.argsort(chosen[:, axis], kind='stable')]
+        half = len(order) // 2
+        pending += [order[half:], order[:half]]
+    return clusters
+
+
 def _enclosing_circle_centre(planar: np.ndarray) -> np.ndarray:
     """Return the centre of a near-minimal circle enclosing 2-D points (N x 2)."""
     start = 0.5 * (planar.min(axis=0) + planar.max(axis=0))

@@ -290,6 +290,10 @@ class RobotModel:
             self._geometries[mode] = self._build_geometries(mode)
         return self._geometries[mode]
 
+    def link_vertices(self) -> Dict[str, Tuple[int, np.ndarray]]:
+        """Return {link: (parent joint id, collision vertices N x 3 in that joint's frame, m)}."""
+        return dict(self._link_vertices)
+
     def link_capsules(self) -> Dict[str, link_geometry.Capsule]:
         """Return one capsule per link enclosing its collision geometry (parent-joint frame)."""
         if not hasattr(self, '_link_capsules'):

@@ -35,8 +35,10 @@ Output ``ChunkCosts``: ``costs[name]`` (B,) for each active constraint, ``total`
 Σ_k weight_k c_k, and ``min_clearance`` (B,) (detached; +inf without obstacles).
 
 The costs are the exact path's (``constraints.py``) with the robot as capsules (the
-``capsule`` geometry mode: one capsule per link fitted around its collision geometry,
-enclosing it): per chunk, position terms are summed over the H rows, velocity over rows and
+``capsule`` geometry mode, also used for ``exact``: ``capsules_per_link`` capsules per link
+fitted around its collision geometry, enclosing it) or, with ``geometry_mode: convex``, as
+points on each link's convex hull for clearance (``torch_hull_points``; self-collision keeps
+capsules). Per chunk, position terms are summed over the H rows, velocity over rows and
 joints, each element through the same hinge/smooth penalty. Agreement with
 ``ConstraintEvaluator`` in capsule mode is to 1e-5 (float64, separated bodies; tested);
 against the mesh geometry capsules are conservative (distances smaller by at most the
@@ -54,6 +56,7 @@ from pact_constraints.core import torch_payload as payload_geometry
 from pact_constraints.core.config import CONSTRAINT_NAMES, ConstraintConfig
 from pact_constraints.core.penalty import torch_penalty
 from pact_constraints.core.robot_model import RobotModel
+from pact_constraints.core.torch_hull_points import HullPointClearance
 from pact_constraints.core.torch_kinematics import TorchKinematics
 from pact_constraints.core.torch_obstacles import ObstacleTensors
 from pact_constraints.core.torch_payload import ObjectTensors
@@ -106,6 +109,8 @@ class TorchConstraintCosts:
         # to (or read back from) the device on every call, which makes the host wait for it.
         self.moving_index = self.moving.nonzero().squeeze(-1)
         self.moving_radius = self.capsule_radius[self.moving_index]
+        self.hull_points = (HullPointClearance(robot, self.device, dtype)
+                            if config.geometry_mode == 'convex' else None)
         pairs = np.array(robot.self_collision_pairs('capsule'), dtype=int).reshape(-1, 2)
         self.self_pairs = torch.as_tensor(pairs, device=self.device)
         self.lower, self.upper = self._tensor(robot.lower), self._tensor(robot.upper)
@@ -217,7 +222,8 @@ class TorchConstraintCosts:
             a, b = self._capsules(rotations, translations, batch, horizon)
         if 'clearance' in active:
             costs['clearance'], min_clearance = self._clearance(
-                a, b, batch, margin['clearance'], obstacles or self.obstacles)
+                a, b, batch, margin['clearance'], obstacles or self.obstacles,
+                rotations, translations)
         if 'self_collision' in active:
             costs['self_collision'] = self._self_collision(a, b, margin['self_collision'])
         if 'joint_position' in active:
@@ -355,10 +361,18 @@ class TorchConstraintCosts:
         shape = (batch, horizon, -1, 3)
         return a.reshape(shape), b.reshape(shape)
 
-    def _clearance(self, a, b, batch, margin, obstacles):
-        distances = obstacles.capsule_distances(
-            a[:, :, self.moving_index], b[:, :, self.moving_index], self.moving_radius,
-            beyond=None if self.exact_far_clearance else margin)
+    def _clearance(self, a, b, batch, margin, obstacles, rotations, translations):
+        """Return the clearance cost (B,) and smallest distance (B,) of capsules or hulls."""
+        beyond = None if self.exact_far_clearance else margin
+        if self.hull_points is not None:
+            distances = self.hull_points.link_distances(rotations, translations, obstacles,
+                                                        a.shape[1], beyond)
+            if distances is not None:
+                distances = distances.reshape(batch, a.shape[1], *distances.shape[1:])
+        else:
+            distances = obstacles.capsule_distances(
+                a[:, :, self.moving_index], b[:, :, self.moving_index], self.moving_radius,
+                beyond=beyond)
         if distances is None:
             zero = torch.zeros(batch, dtype=self.dtype, device=self.device)
             return zero, torch.full_like(zero, float('inf'))

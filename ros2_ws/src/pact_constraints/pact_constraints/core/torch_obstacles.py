@@ -91,6 +91,51 @@ class ObstacleTensors:
             tensors[kind].update({key: stack(lambda e, key=key: e[4][key]) for key in keys})
         return cls(names, tensors)
 
+    @property
+    def scene_count(self) -> int:
+        """Return S, the number of scenes stacked (1 = shared by the whole batch)."""
+        return next(iter(self.tensors.values()))['translation'].shape[0] if self.tensors else 1
+
+    @property
+    def device(self) -> torch.device:
+        """Return the device the obstacle tensors live on."""
+        return next(iter(self.tensors.values()))['translation'].device if self.tensors else \
+            torch.device('cpu')
+
+    def point_distances(self, points: torch.Tensor, scene: torch.Tensor,
+                        column: Optional[torch.Tensor] = None) -> Optional[torch.Tensor]:
+        """
+        Return signed distances (m) of points (K, M, 3) to obstacles, in closed form.
+
+        ``scene`` (K,): the scene of each row. Without ``column``: (K, M, O), every obstacle in
+        ``names`` order. With ``column`` (K,): (K, M), each row's points to its own obstacle.
+        None when there is no obstacle.
+        """
+        if not self.names:
+            return None
+        if column is None:
+            parts = [_point_distance(kind, {key: value[scene][:, None]
+                                            for key, value in t.items()}, points[:, :, None])
+                     for kind, t in self._kinds()]
+            return torch.cat(parts, dim=-1)
+        out = points.new_zeros(points.shape[:-1])
+        first = 0
+        for kind, t in self._kinds():
+            count = t['translation'].shape[1]
+            rows = ((column >= first) & (column < first + count)).nonzero().squeeze(-1)
+            if len(rows):
+                chosen = {key: value[scene[rows], column[rows] - first][:, None]
+                          for key, value in t.items()}
+                out = out.index_put((rows,), _point_distance(kind, chosen, points[rows]))
+            first += count
+        return out
+
+    def _kinds(self):
+        """Yield (kind, tensors) in column order."""
+        for kind in _TYPES:
+            if kind in self.tensors:
+                yield kind, self.tensors[kind]
+
     def capsule_distances(self, a: torch.Tensor, b: torch.Tensor, radius: torch.Tensor,
                           beyond: Optional[float] = None) -> Optional[torch.Tensor]:
         """
@@ -134,6 +179,23 @@ class ObstacleTensors:
         if not columns:
             return None
         return torch.cat(columns, dim=-1)
+
+
+def _point_distance(kind: str, t: dict, points: torch.Tensor) -> torch.Tensor:
+    """Return the signed distance (m) of scene-frame points to one obstacle kind (broadcast)."""
+    if kind == 'half_space':
+        return (points * t['normal']).sum(-1) - t['offset']
+    if kind == 'sphere':
+        centre = t['translation']
+        return geometry.segment_point_distance(centre, centre, points) - t['radius']
+    if kind == 'capsule':
+        axis = t['rotation'][..., :, 2] * t['half_length'][..., None]
+        return geometry.segment_point_distance(t['translation'] - axis, t['translation'] + axis,
+                                               points) - t['radius']
+    local = _to_local(points, t['rotation'], t['translation'])
+    if kind == 'box':
+        return geometry.box_signed_distance(local, t['half'])
+    return geometry.cylinder_signed_distance(local, t['radius'], t['half_length'])
 
 
 def _to_local(point: torch.Tensor, rotation: torch.Tensor, translation: torch.Tensor):
