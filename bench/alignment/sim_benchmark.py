@@ -87,12 +87,15 @@ def iteration_checkpoint(folder: Path, iteration: int) -> Path:
 
 
 def train(task: str, method: str, seed: int, folder: Path, budget: dict,
-          constraints: Path = SIM_CONSTRAINTS, guidance_scale: Optional[float] = None) -> Path:
+          constraints: Path = SIM_CONSTRAINTS, guidance_scale: Optional[float] = None,
+          guidance_preset: str = GUIDANCE_PRESET, max_correction_rms: float = 0.0) -> Path:
     """
     Train (or resume) ``method`` on ``task`` with ``seed``; return the final checkpoint.
 
     ``constraints``: the constraint YAML of the costs; ``guidance_scale``: PACT's w (default
-    ``GUIDANCE_SCALE[task]``; the control always uses 0).
+    ``GUIDANCE_SCALE[task]``; the control always uses 0); ``guidance_preset``: the schedule
+    whose scale w replaces (teacher Jacobian: the trainer's default, 'auto');
+    ``max_correction_rms``: the cap on the teacher's correction (0 = none).
     """
     if method == 'dppo':
         return train_dppo(task, seed, folder, budget, constraints)
@@ -102,7 +105,7 @@ def train(task: str, method: str, seed: int, folder: Path, budget: dict,
     from pact_eval.core.sim_training import sim_aligner
     from pact_trainer.core.trainer_parameters import AlignSimParameters
     options = AlignSimParameters(
-        task=task, guidance_preset=GUIDANCE_PRESET,
+        task=task, guidance_preset=guidance_preset, max_correction_rms=max_correction_rms,
         guidance_scale=guidance_scale if method == 'pact' else 0.0,
         constraints=str(constraints), device='cpu', seed=seed, **budget)
     policy = load_checkpoint(base_checkpoint(task)).policy.float().train()

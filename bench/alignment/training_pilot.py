@@ -54,6 +54,10 @@ def main(argv=None) -> int:
     parser.add_argument('--task', required=True, choices=sim_benchmark.TASKS)
     parser.add_argument('--scale', type=float, required=True, help='guidance scale w')
     parser.add_argument('--constraints', type=Path, default=sim_benchmark.SIM_CONSTRAINTS)
+    parser.add_argument('--preset', default=sim_benchmark.GUIDANCE_PRESET,
+                        help='guidance preset whose scale w replaces')
+    parser.add_argument('--max-correction-rms', type=float, default=0.0,
+                        help="cap on the teacher's correction (RMS; 0 = none)")
     parser.add_argument('--seed', type=int, default=0, help='training seed')
     parser.add_argument('--episodes', type=int, default=32)
     parser.add_argument('--first-seed', type=int, default=504_000)
@@ -66,12 +70,17 @@ def main(argv=None) -> int:
         parser.error(f'seeds {seeds[0]}..{seeds[-1]} are not all in the validation range '
                      f'{VALIDATION}')
     name = f'{arguments.task}_{arguments.constraints.stem}_w{arguments.scale:g}'
+    if arguments.preset != sim_benchmark.GUIDANCE_PRESET:
+        name += f'_{arguments.preset}'
+    if arguments.max_correction_rms:
+        name += f'_cap{arguments.max_correction_rms:g}'
     work = arguments.work or Path(tempfile.gettempdir()) / 'pact_training_pilots' / name
     torch.set_num_threads(1)
     budget = dict(sim_benchmark.DEFAULT_BUDGET)
     started = time.monotonic()
     final = sim_benchmark.train(arguments.task, 'pact', arguments.seed, work, budget,
-                                arguments.constraints.resolve(), arguments.scale)
+                                arguments.constraints.resolve(), arguments.scale,
+                                arguments.preset, arguments.max_correction_rms)
     minutes = (time.monotonic() - started) / 60
     policies = {'base': sim_benchmark.base_checkpoint(arguments.task)}
     for iteration in JUDGED_ITERATIONS:
@@ -85,7 +94,9 @@ def main(argv=None) -> int:
     out = HERE / 'pilots' / f'{name}.json'
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
-        'task': arguments.task, 'scale': arguments.scale, 'training_seed': arguments.seed,
+        'task': arguments.task, 'preset': arguments.preset, 'scale': arguments.scale,
+        'max_correction_rms': arguments.max_correction_rms,
+        'training_seed': arguments.seed,
         'constraints': validity.repository_relative(arguments.constraints),
         'budget': budget, 'seeds': [seeds[0], seeds[-1]],
         'training_minutes_this_call': round(minutes, 1),   # ~0 when it resumed a finished run

@@ -39,13 +39,25 @@ def test_variants_get_their_own_file_and_report_section(tmp_path):
     bench = load_bench()
     assert bench.variant_name(bench.SIM_CONSTRAINTS, None) == ''
     assert bench.variant_name(HINGE, 0.5) == '_clearance_hinge_alpha0.5'
+    assert bench.variant_name(bench.SIM_CONSTRAINTS, None, 'tilt_exact', 0.2) == \
+        '_tilt_exact_cap0.2'
+    assert bench.variant_name(bench.SIM_CONSTRAINTS, None, bench.DEFAULT_PRESET) == ''
     (tmp_path / 'reach.json').write_text(json.dumps(sweep('reach')))
     (tmp_path / 'reach_clearance_hinge_alpha0.5.json').write_text(json.dumps(sweep(
         'reach', constraints=bench.repository_relative(HINGE), min_alpha=0.5)))
+    (tmp_path / 'reach_tilt_exact_cap0.2.json').write_text(json.dumps(
+        {**sweep('reach'), 'preset': 'tilt_exact', 'max_correction_rms': 0.2}))
     report = tmp_path / 'REPORT.md'
     bench.write_report(tmp_path, report)
     headings = [line for line in report.read_text().splitlines() if line.startswith('## ')]
     assert headings == [
         '## reach (validation seeds 504000-504031)',
         '## reach, constraints `bench/alignment/teacher_strength/clearance_hinge.yaml`, every '
-        'level with alpha_t >= 0.5 guided (validation seeds 504000-504031)']
+        'level with alpha_t >= 0.5 guided (validation seeds 504000-504031)',
+        '## reach, preset `tilt_exact`, correction capped at RMS 0.2 (validation seeds '
+        '504000-504031)']
+
+
+def test_the_default_preset_is_the_trainers_low_noise_preset():
+    from pact_trainer.core.guidance import LOW_NOISE_W3
+    assert load_bench().DEFAULT_PRESET == LOW_NOISE_W3

@@ -15,7 +15,7 @@ from pact_trainer.core.trainer_parameters import (AlignParameters, AlignSimParam
 import pytest
 
 SHARED = ('learning_rate', 'kl_bound', 'steps_per_epoch', 'max_inner_epochs', 'batch_size',
-          'guided_timestep_share', 'jacobian')
+          'guided_timestep_share', 'jacobian', 'max_correction_rms')
 
 
 def test_algorithm_defaults_come_from_pact_config():
@@ -55,6 +55,17 @@ def test_the_node_pact_config_equals_the_one_it_built_before():
         learning_rate=3e-5, guidance=dataclasses.replace(preset(REFERENCE_W0_03), scale=30.0),
         iterations=1 << 30)
     assert TrainerNodeParameters(guidance_scale=-1.0).guidance() == preset(REFERENCE_W0_03)
+
+
+def test_the_correction_cap_reaches_the_pact_config():
+    node = from_dict(TrainerNodeParameters, {'guidance_preset': 'tilt_exact',
+                                             'max_correction_rms': 0.3})
+    assert node.pact_config().max_correction_rms == 0.3
+    arguments = parse_arguments(['sim', '--base', 'b.pact', '--out', 'o',
+                                 '--max-correction-rms', '0.3'])
+    assert parameters_of(arguments).align_config().max_correction_rms == 0.3
+    with pytest.raises(ParameterError, match='max_correction_rms'):
+        from_dict(TrainerNodeParameters, {'max_correction_rms': -1.0})
 
 
 @pytest.mark.parametrize('values, message', [

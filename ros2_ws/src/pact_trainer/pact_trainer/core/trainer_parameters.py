@@ -4,7 +4,7 @@
 Parameters of the trainer node and of ``pact_align``: one schema each, one default per parameter.
 
 The algorithm's knobs (learning rate, KL bound, epochs, batch size, guided timestep share,
-Jacobian) take their defaults from ``PactConfig`` (``core.alignment_loop``), the single source;
+Jacobian, correction cap) take their defaults from ``PactConfig`` (``core.alignment_loop``), the single source;
 both the node and the CLI share them through ``DistillationParameters``. The guidance preset of
 the node and the CLI is ``reference_w0.03`` (the public reference's middle setting);
 ``PactConfig``'s own library default is ``guidance.DEFAULT_PRESET``. The node's parameter file
@@ -54,6 +54,10 @@ class DistillationParameters(Parameters):
                               "that guide noisy levels, e.g. tilt_exact; else 'stop_gradient'; "
                               "tilt_exact with 'stop_gradient' is refused)",
                               choices=('auto',) + JACOBIANS)
+    max_correction_rms: float = parameter(
+        _pact('max_correction_rms'), "cap on the RMS (over a chunk's entries, normalised "
+        "action units) of the teacher's correction per sample; 0 = no cap. tilt_exact needs "
+        'one for training: at its noisiest levels the correction reaches RMS 150', low=0.0)
     device: str = parameter('auto', "torch device: 'auto' (CUDA when present), 'cpu', 'cuda' "
                             "or 'cuda:N'")
 
@@ -81,7 +85,8 @@ class DistillationParameters(Parameters):
                           steps_per_epoch=self.steps_per_epoch,
                           max_inner_epochs=self.max_inner_epochs, batch_size=self.batch_size,
                           guided_timestep_share=self.guided_timestep_share,
-                          guidance=self.guidance(), jacobian=self.resolved_jacobian(), **more)
+                          guidance=self.guidance(), jacobian=self.resolved_jacobian(),
+                          max_correction_rms=self.max_correction_rms, **more)
 
 
 @dataclass(frozen=True)
