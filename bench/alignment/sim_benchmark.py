@@ -37,6 +37,7 @@ geometric mean over seeds; where DPPO never beat the base, ``..._upper_bound`` b
 """
 
 import argparse
+from dataclasses import dataclass
 from concurrent.futures import as_completed, ProcessPoolExecutor
 import json
 import multiprocessing
@@ -51,11 +52,29 @@ from pact_trainer.core.guidance import LOW_NOISE_W3
 REPOSITORY = Path(__file__).resolve().parents[2]
 SIM_CONSTRAINTS = REPOSITORY / 'config' / 'constraints' / 'sim_tasks.yaml'
 HERE = Path(__file__).resolve().parent
-# Guidance scale w of the preset per task, chosen on validation layouts 504000-504031 with
-# teacher_strength.py (TEACHER_STRENGTH.md): the strongest w whose teacher had fewer events
-# without a significant loss of success.
 GUIDANCE_PRESET = LOW_NOISE_W3
-GUIDANCE_SCALE = {'pick': 30.0, 'carry': 30.0, 'reach': 10.0}
+
+
+@dataclass(frozen=True)
+class Teacher:
+    """PACT's safe teacher on one task: guidance preset, its scale w, correction cap (RMS)."""
+
+    preset: str
+    scale: float
+    max_correction_rms: float = 0.0
+
+    def describe(self) -> str:
+        """Return e.g. 'low_noise_w3, w = 30' for reports."""
+        cap = (f', correction capped at RMS {self.max_correction_rms:g}'
+               if self.max_correction_rms else '')
+        return f'{self.preset}, w = {self.scale:g}{cap}'
+
+
+# The teacher per task, chosen on validation layouts with teacher_strength.py
+# (TEACHER_STRENGTH.md): the strongest w whose teacher had fewer events without a significant
+# loss of success.
+TEACHERS = {'pick': Teacher(GUIDANCE_PRESET, 30.0), 'carry': Teacher(GUIDANCE_PRESET, 30.0),
+            'reach': Teacher(GUIDANCE_PRESET, 10.0)}
 # Budget of every trained method (AlignSimParameters fields; each is a command-line option).
 DEFAULT_BUDGET = {'iterations': 10, 'chunks_per_iteration': 256, 'max_inner_epochs': 4,
                   'absorb_target': 1.0, 'learning_rate': 3e-5, 'guided_timestep_share': 0.5}
@@ -87,26 +106,24 @@ def iteration_checkpoint(folder: Path, iteration: int) -> Path:
 
 
 def train(task: str, method: str, seed: int, folder: Path, budget: dict,
-          constraints: Path = SIM_CONSTRAINTS, guidance_scale: Optional[float] = None,
-          guidance_preset: str = GUIDANCE_PRESET, max_correction_rms: float = 0.0) -> Path:
+          constraints: Path = SIM_CONSTRAINTS, teacher: Optional[Teacher] = None) -> Path:
     """
     Train (or resume) ``method`` on ``task`` with ``seed``; return the final checkpoint.
 
-    ``constraints``: the constraint YAML of the costs; ``guidance_scale``: PACT's w (default
-    ``GUIDANCE_SCALE[task]``; the control always uses 0); ``guidance_preset``: the schedule
-    whose scale w replaces (teacher Jacobian: the trainer's default, 'auto');
-    ``max_correction_rms``: the cap on the teacher's correction (0 = none).
+    ``constraints``: the constraint YAML of the costs; ``teacher``: PACT's (default
+    ``TEACHERS[task]``; the control uses its preset at w = 0; teacher Jacobian: the trainer's
+    default, 'auto').
     """
     if method == 'dppo':
         return train_dppo(task, seed, folder, budget, constraints)
-    if guidance_scale is None:
-        guidance_scale = GUIDANCE_SCALE[task]
+    teacher = teacher or TEACHERS[task]
     from pact_policy.core.checkpoint import load_checkpoint, save_checkpoint
     from pact_eval.core.sim_training import sim_aligner
     from pact_trainer.core.trainer_parameters import AlignSimParameters
     options = AlignSimParameters(
-        task=task, guidance_preset=guidance_preset, max_correction_rms=max_correction_rms,
-        guidance_scale=guidance_scale if method == 'pact' else 0.0,
+        task=task, guidance_preset=teacher.preset,
+        max_correction_rms=teacher.max_correction_rms,
+        guidance_scale=teacher.scale if method == 'pact' else 0.0,
         constraints=str(constraints), device='cpu', seed=seed, **budget)
     policy = load_checkpoint(base_checkpoint(task)).policy.float().train()
     aligner = sim_aligner(policy, task, options.align_config(), options.constraints,
@@ -326,7 +343,9 @@ def task_summary(out: Path, task: str, method: str = 'pact') -> dict:
             'success_diff_ci': difference_interval(base_success, success, strata),
             'env_steps_ratio_vs_dppo': None,
             'episodes': int(len(events)), 'seeds': sorted(set(int(s) for s in strata)),
-            'guidance_scale': GUIDANCE_SCALE[task] if method == 'pact' else 0.0}
+            'guidance_preset': TEACHERS[task].preset,
+            'guidance_scale': TEACHERS[task].scale if method == 'pact' else 0.0,
+            'max_correction_rms': TEACHERS[task].max_correction_rms}
 
 
 def curves(out: Path, task: str, method: str) -> dict:
@@ -360,7 +379,7 @@ def plot_curves(out: Path, task: str) -> None:
         axis.set_xlabel('env steps')
         if axis.get_legend_handles_labels()[0]:
             axis.legend()
-    figure.suptitle(f'{task}: PACT (w = {GUIDANCE_SCALE[task]:g}) and its control (w = 0), '
+    figure.suptitle(f'{task}: PACT ({TEACHERS[task].describe()}) and its control (w = 0), '
                     'one line per training seed')
     figure.tight_layout()
     figure.savefig(out / task / 'curves.png', dpi=100)

@@ -79,8 +79,9 @@ def main(argv=None) -> int:
     budget = dict(sim_benchmark.DEFAULT_BUDGET)
     started = time.monotonic()
     final = sim_benchmark.train(arguments.task, 'pact', arguments.seed, work, budget,
-                                arguments.constraints.resolve(), arguments.scale,
-                                arguments.preset, arguments.max_correction_rms)
+                                arguments.constraints.resolve(),
+                                sim_benchmark.Teacher(arguments.preset, arguments.scale,
+                                                      arguments.max_correction_rms))
     minutes = (time.monotonic() - started) / 60
     policies = {'base': sim_benchmark.base_checkpoint(arguments.task)}
     for iteration in JUDGED_ITERATIONS:
