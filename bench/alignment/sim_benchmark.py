@@ -57,17 +57,24 @@ GUIDANCE_PRESET = LOW_NOISE_W3
 
 @dataclass(frozen=True)
 class Teacher:
-    """PACT's safe teacher on one task: guidance preset, its scale w, correction cap (RMS)."""
+    """
+    PACT's safe teacher on one task.
+
+    Guidance preset, its scale w, the correction cap (RMS, 0 = none) and which policy it tilts
+    (``tilts``: 'previous', the last accepted iterate, or 'frozen_base').
+    """
 
     preset: str
     scale: float
     max_correction_rms: float = 0.0
+    tilts: str = 'previous'
 
     def describe(self) -> str:
         """Return e.g. 'low_noise_w3, w = 30' for reports."""
         cap = (f', correction capped at RMS {self.max_correction_rms:g}'
                if self.max_correction_rms else '')
-        return f'{self.preset}, w = {self.scale:g}{cap}'
+        base = ', tilting the frozen base' if self.tilts == 'frozen_base' else ''
+        return f'{self.preset}, w = {self.scale:g}{cap}{base}'
 
 
 # The teacher per task, chosen on validation layouts with teacher_strength.py
@@ -122,7 +129,7 @@ def train(task: str, method: str, seed: int, folder: Path, budget: dict,
     from pact_trainer.core.trainer_parameters import AlignSimParameters
     options = AlignSimParameters(
         task=task, guidance_preset=teacher.preset,
-        max_correction_rms=teacher.max_correction_rms,
+        max_correction_rms=teacher.max_correction_rms, teacher=teacher.tilts,
         guidance_scale=teacher.scale if method == 'pact' else 0.0,
         constraints=str(constraints), device='cpu', seed=seed, **budget)
     policy = load_checkpoint(base_checkpoint(task)).policy.float().train()
@@ -345,7 +352,8 @@ def task_summary(out: Path, task: str, method: str = 'pact') -> dict:
             'episodes': int(len(events)), 'seeds': sorted(set(int(s) for s in strata)),
             'guidance_preset': TEACHERS[task].preset,
             'guidance_scale': TEACHERS[task].scale if method == 'pact' else 0.0,
-            'max_correction_rms': TEACHERS[task].max_correction_rms}
+            'max_correction_rms': TEACHERS[task].max_correction_rms,
+            'teacher_tilts': TEACHERS[task].tilts}
 
 
 def curves(out: Path, task: str, method: str) -> dict:

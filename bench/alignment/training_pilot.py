@@ -58,6 +58,8 @@ def main(argv=None) -> int:
                         help='guidance preset whose scale w replaces')
     parser.add_argument('--max-correction-rms', type=float, default=0.0,
                         help="cap on the teacher's correction (RMS; 0 = none)")
+    parser.add_argument('--tilts', default='previous', choices=('previous', 'frozen_base'),
+                        help='which policy the teacher tilts')
     parser.add_argument('--seed', type=int, default=0, help='training seed')
     parser.add_argument('--episodes', type=int, default=32)
     parser.add_argument('--first-seed', type=int, default=504_000)
@@ -74,6 +76,8 @@ def main(argv=None) -> int:
         name += f'_{arguments.preset}'
     if arguments.max_correction_rms:
         name += f'_cap{arguments.max_correction_rms:g}'
+    if arguments.tilts != 'previous':
+        name += f'_{arguments.tilts}'
     work = arguments.work or Path(tempfile.gettempdir()) / 'pact_training_pilots' / name
     torch.set_num_threads(1)
     budget = dict(sim_benchmark.DEFAULT_BUDGET)
@@ -81,7 +85,8 @@ def main(argv=None) -> int:
     final = sim_benchmark.train(arguments.task, 'pact', arguments.seed, work, budget,
                                 arguments.constraints.resolve(),
                                 sim_benchmark.Teacher(arguments.preset, arguments.scale,
-                                                      arguments.max_correction_rms))
+                                                      arguments.max_correction_rms,
+                                                      arguments.tilts))
     minutes = (time.monotonic() - started) / 60
     policies = {'base': sim_benchmark.base_checkpoint(arguments.task)}
     for iteration in JUDGED_ITERATIONS:
@@ -96,7 +101,7 @@ def main(argv=None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({
         'task': arguments.task, 'preset': arguments.preset, 'scale': arguments.scale,
-        'max_correction_rms': arguments.max_correction_rms,
+        'max_correction_rms': arguments.max_correction_rms, 'tilts': arguments.tilts,
         'training_seed': arguments.seed,
         'constraints': validity.repository_relative(arguments.constraints),
         'budget': budget, 'seeds': [seeds[0], seeds[-1]],

@@ -68,6 +68,15 @@ def test_the_correction_cap_reaches_the_pact_config():
         from_dict(TrainerNodeParameters, {'max_correction_rms': -1.0})
 
 
+def test_the_teacher_mode_reaches_the_pact_config():
+    assert TrainerNodeParameters().pact_config().teacher.mode == PactConfig().teacher.mode
+    arguments = parse_arguments(['sim', '--base', 'b.pact', '--out', 'o',
+                                 '--teacher', 'frozen_base'])
+    assert parameters_of(arguments).align_config().teacher.mode == 'frozen_base'
+    with pytest.raises(ParameterError, match='teacher'):
+        from_dict(TrainerNodeParameters, {'teacher': 'oracle'})
+
+
 @pytest.mark.parametrize('values, message', [
     ({'kl_bound': 0.0}, r'trainer_node: parameter kl_bound = 0\.0 is not allowed: must be > 0'),
     ({'guidance_preset': 'reference'}, r"guidance_preset = 'reference' .*one of 'reference_w"),

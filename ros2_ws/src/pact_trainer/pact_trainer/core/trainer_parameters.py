@@ -4,8 +4,9 @@
 Parameters of the trainer node and of ``pact_align``: one schema each, one default per parameter.
 
 The algorithm's knobs (learning rate, KL bound, epochs, batch size, guided timestep share,
-Jacobian, correction cap) take their defaults from ``PactConfig`` (``core.alignment_loop``), the single source;
-both the node and the CLI share them through ``DistillationParameters``. The guidance preset of
+Jacobian, correction cap, teacher) take their defaults from ``PactConfig``
+(``core.alignment_loop``), the single source; both the node and the CLI share them through
+``DistillationParameters``. The guidance preset of
 the node and the CLI is ``reference_w0.03`` (the public reference's middle setting);
 ``PactConfig``'s own library default is ``guidance.DEFAULT_PRESET``. The node's parameter file
 (``config/trainer/trainer_node.yaml``) and the README tables are rendered from these schemas
@@ -18,7 +19,7 @@ from typing import Optional
 
 from pact_parameters.core.schema import default_of, parameter, ParameterFile, Parameters
 from pact_trainer.core.alignment_loop import OBJECTIVES, PactConfig
-from pact_trainer.core.distillation import PRECISIONS
+from pact_trainer.core.distillation import PRECISIONS, TEACHER_MODES, TeacherUpdate
 from pact_trainer.core.guidance import (GuidanceSchedule, JACOBIANS, preset, PRESETS,
                                         REFERENCE_W0_03, resolve_jacobian)
 from pact_trainer.core.rollout_intake import DEFAULT_MAX_NORMALIZED
@@ -58,6 +59,10 @@ class DistillationParameters(Parameters):
         _pact('max_correction_rms'), "cap on the RMS (over a chunk's entries, normalised "
         "action units) of the teacher's correction per sample; 0 = no cap. tilt_exact needs "
         'one for training: at its noisiest levels the correction reaches RMS 150', low=0.0)
+    teacher: str = parameter(
+        TeacherUpdate.mode, "which policy the safe teacher tilts: 'previous' (the last "
+        "accepted iterate: the tilts compound over iterations) or 'frozen_base' (always the "
+        'base: every iteration distils the same tilt of the base)', choices=TEACHER_MODES)
     device: str = parameter('auto', "torch device: 'auto' (CUDA when present), 'cpu', 'cuda' "
                             "or 'cuda:N'")
 
@@ -86,7 +91,8 @@ class DistillationParameters(Parameters):
                           max_inner_epochs=self.max_inner_epochs, batch_size=self.batch_size,
                           guided_timestep_share=self.guided_timestep_share,
                           guidance=self.guidance(), jacobian=self.resolved_jacobian(),
-                          max_correction_rms=self.max_correction_rms, **more)
+                          max_correction_rms=self.max_correction_rms,
+                          teacher=TeacherUpdate(mode=self.teacher), **more)
 
 
 @dataclass(frozen=True)
