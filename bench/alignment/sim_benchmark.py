@@ -391,7 +391,7 @@ def plot_curves(out: Path, task: str) -> None:
         axis.set_xlabel('env steps')
         if axis.get_legend_handles_labels()[0]:
             axis.legend()
-    figure.suptitle(f'{task}: PACT ({TEACHERS[task].describe()}) and its control (w = 0), '
+    figure.suptitle(f'{task}: PACT ({TEACHERS[task].describe()}) and its control (w = 0),\n'
                     'one line per training seed')
     figure.tight_layout()
     figure.savefig(out / task / 'curves.png', dpi=100)
