@@ -28,6 +28,7 @@ import time
 from typing import Optional
 
 import numpy as np
+from pact_trainer.core.guidance import LOW_NOISE_W3
 import torch
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -39,7 +40,7 @@ from validity import repository_relative  # noqa: E402  (bench scripts share the
 RESULTS = HERE / 'teacher_strength'
 REPORT = HERE / 'TEACHER_STRENGTH.md'
 SIM_CONSTRAINTS = REPOSITORY / 'config' / 'constraints' / 'sim_tasks.yaml'
-DEFAULT_PRESET = 'low_noise_w3'     # pact_trainer.core.guidance.LOW_NOISE_W3
+DEFAULT_PRESET = LOW_NOISE_W3
 
 
 def evaluate_scale(task: str, base_path: Path, scale: float, preset_name: str, seeds: list,

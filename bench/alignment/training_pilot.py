@@ -25,6 +25,7 @@ import tempfile
 import time
 
 import numpy as np
+from pact_trainer.core.distillation import TEACHER_MODES
 import torch
 
 HERE = Path(__file__).resolve().parent
@@ -58,7 +59,7 @@ def main(argv=None) -> int:
                         help='guidance preset whose scale w replaces')
     parser.add_argument('--max-correction-rms', type=float, default=0.0,
                         help="cap on the teacher's correction (RMS; 0 = none)")
-    parser.add_argument('--tilts', default='previous', choices=('previous', 'frozen_base'),
+    parser.add_argument('--tilts', default='previous', choices=TEACHER_MODES,
                         help='which policy the teacher tilts')
     parser.add_argument('--seed', type=int, default=0, help='training seed')
     parser.add_argument('--episodes', type=int, default=32)

@@ -218,12 +218,18 @@ class TorchConstraintCosts:
                       'payload_drop'} & set(active)
         if needs_pose:
             rotations, translations = self.kinematics.joint_poses(flat)
-        if 'clearance' in active or 'self_collision' in active:
+        capsule_clearance = 'clearance' in active and self.hull_points is None
+        if capsule_clearance or 'self_collision' in active:
             a, b = self._capsules(rotations, translations, batch, horizon)
         if 'clearance' in active:
-            costs['clearance'], min_clearance = self._clearance(
-                a, b, batch, margin['clearance'], obstacles or self.obstacles,
-                rotations, translations)
+            obstacles_now = obstacles or self.obstacles
+            if capsule_clearance:
+                distances = self._capsule_clearance(a, b, margin['clearance'], obstacles_now)
+            else:
+                distances = self._hull_clearance(rotations, translations, batch, horizon,
+                                                 margin['clearance'], obstacles_now)
+            costs['clearance'], min_clearance = self._clearance(distances, batch,
+                                                                margin['clearance'])
         if 'self_collision' in active:
             costs['self_collision'] = self._self_collision(a, b, margin['self_collision'])
         if 'joint_position' in active:
@@ -361,18 +367,25 @@ class TorchConstraintCosts:
         shape = (batch, horizon, -1, 3)
         return a.reshape(shape), b.reshape(shape)
 
-    def _clearance(self, a, b, batch, margin, obstacles, rotations, translations):
-        """Return the clearance cost (B,) and smallest distance (B,) of capsules or hulls."""
-        beyond = None if self.exact_far_clearance else margin
-        if self.hull_points is not None:
-            distances = self.hull_points.link_distances(rotations, translations, obstacles,
-                                                        a.shape[1], beyond)
-            if distances is not None:
-                distances = distances.reshape(batch, a.shape[1], *distances.shape[1:])
-        else:
-            distances = obstacles.capsule_distances(
-                a[:, :, self.moving_index], b[:, :, self.moving_index], self.moving_radius,
-                beyond=beyond)
+    def _beyond(self, margin: float) -> Optional[float]:
+        """Return how far distances must be exact (None: all; see ``exact_far_clearance``)."""
+        return None if self.exact_far_clearance else margin
+
+    def _capsule_clearance(self, a, b, margin, obstacles):
+        """Return the moving capsules' distances (B, H, C, O) to the obstacles, or None."""
+        return obstacles.capsule_distances(
+            a[:, :, self.moving_index], b[:, :, self.moving_index], self.moving_radius,
+            beyond=self._beyond(margin))
+
+    def _hull_clearance(self, rotations, translations, batch, horizon, margin, obstacles):
+        """Return the moving links' hull distances (B, H, L, O) to the obstacles, or None."""
+        distances = self.hull_points.link_distances(rotations, translations, obstacles, horizon,
+                                                    self._beyond(margin))
+        return None if distances is None else distances.reshape(batch, horizon,
+                                                                 *distances.shape[1:])
+
+    def _clearance(self, distances, batch, margin):
+        """Return the clearance cost (B,) and smallest distance (B,) from body distances."""
         if distances is None:
             zero = torch.zeros(batch, dtype=self.dtype, device=self.device)
             return zero, torch.full_like(zero, float('inf'))

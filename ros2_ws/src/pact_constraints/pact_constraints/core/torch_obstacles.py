@@ -153,10 +153,7 @@ class ObstacleTensors:
         """
         columns = []
         a5, b5 = a[:, :, :, None, :], b[:, :, :, None, :]
-        for kind in _TYPES:
-            if kind not in self.tensors:
-                continue
-            t = self.tensors[kind]
+        for kind, t in self._kinds():
             rotation = t['rotation'][:, None, None]          # S, 1, 1, O, 3, 3
             translation = t['translation'][:, None, None]    # S, 1, 1, O, 3
             if kind == 'half_space':
