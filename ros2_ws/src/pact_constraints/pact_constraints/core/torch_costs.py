@@ -381,8 +381,9 @@ class TorchConstraintCosts:
         """Return the moving links' hull distances (B, H, L, O) to the obstacles, or None."""
         distances = self.hull_points.link_distances(rotations, translations, obstacles, horizon,
                                                     self._beyond(margin))
-        return None if distances is None else distances.reshape(batch, horizon,
-                                                                 *distances.shape[1:])
+        if distances is None:
+            return None
+        return distances.reshape(batch, horizon, *distances.shape[1:])
 
     def _clearance(self, distances, batch, margin):
         """Return the clearance cost (B,) and smallest distance (B,) from body distances."""
